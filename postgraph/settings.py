@@ -1,0 +1,110 @@
+"""Every setting of postgraph in one typed place.
+
+Each field reads the environment variable `POSTGRAPH_<FIELD NAME IN CAPITALS>` (for example
+`POSTGRAPH_MONGODB_URI`), or a `.env` file in the working directory. The README lists them.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POSTGRAPH_", env_file=".env", extra="ignore")
+
+    # --- where things live -------------------------------------------------------------
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / ".postgraph",
+        description="Runtime data: the local MongoDB-compatible server's files, the Qdrant "
+        "index on disk, pid and log files.",
+    )
+
+    # --- document store ----------------------------------------------------------------
+    mongodb_uri: str | None = Field(
+        default=None,
+        description="Use this MongoDB server. When unset, postgraph starts its own local "
+        "MongoDB-compatible server (mongoeco) under data_dir.",
+    )
+    mongodb_database: str = Field(default="postgraph", description="Database name.")
+    mongodb_timeout_ms: int = Field(
+        default=3000, ge=100, description="Server selection and connect timeout, in ms."
+    )
+    mongo_python: str | None = Field(
+        default=None,
+        description="Python >= 3.13 used to build the local server's own virtualenv "
+        "(mongoeco needs 3.13). Found under pyenv when unset.",
+    )
+    mongo_venv: Path = Field(
+        default=PROJECT_ROOT / ".venv-mongo",
+        description="Virtualenv holding mongoeco for the local server.",
+    )
+
+    # --- vector index ------------------------------------------------------------------
+    qdrant_url: str | None = Field(
+        default=None, description="Qdrant server URL. When unset, Qdrant runs in-process on disk."
+    )
+    qdrant_api_key: str | None = Field(default=None, description="API key for qdrant_url.")
+    qdrant_path: Path | None = Field(
+        default=None, description="On-disk path of the in-process index (default data_dir/qdrant)."
+    )
+    collection_prefix: str = Field(
+        default="chunks",
+        description="Collections are named <prefix>__<embedding>; the alias <prefix> names "
+        "the active one.",
+    )
+
+    # --- embeddings --------------------------------------------------------------------
+    embedding: str = Field(
+        default="minilm-l6-v2-int8",
+        description="Embedding model name from the embedding catalogue: minilm-l6-v2-int8 "
+        "(ONNX, default), minilm-l6-v2 (sentence-transformers, needs torch), or "
+        "ollama:<tag> for OllamaEmbeddings.",
+    )
+    ollama_base_url: str = Field(default="http://127.0.0.1:11434", description="Ollama server.")
+    embed_batch_size: int = Field(default=64, ge=1, le=1024, description="Texts per embedding call.")
+
+    # --- ingestion ---------------------------------------------------------------------
+    max_file_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1, description="Files larger than this are refused."
+    )
+    chunk_max_tokens: int = Field(
+        default=200, ge=32, le=256,
+        description="Upper bound of a chunk, in the embedding model's word pieces "
+        "(all-MiniLM-L6-v2 reads 256).",
+    )
+    chunk_overlap_tokens: int = Field(
+        default=40, ge=0, description="Word pieces repeated between neighbouring text chunks."
+    )
+    write_batch_size: int = Field(
+        default=200, ge=1, le=1000,
+        description="Documents per write call to the store and points per upsert to the index.",
+    )
+    ocr_provider: Literal["tesseract", "ollama"] = Field(
+        default="tesseract", description="OCR for images: Tesseract, or an Ollama vision model."
+    )
+    ocr_language: str = Field(default="eng", description="Tesseract language.")
+    ollama_vision_model: str = Field(
+        default="llama3.2-vision", description="Ollama model used when ocr_provider=ollama."
+    )
+    ollama_timeout_s: float = Field(default=120.0, gt=0, description="Timeout of Ollama calls.")
+
+    @field_validator("data_dir", "mongo_venv", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @cached_property
+    def resolved_qdrant_path(self) -> Path:
+        return (self.qdrant_path or self.data_dir / "qdrant").expanduser().resolve()
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; keyword overrides win (used by the CLI and tests)."""
+    return Settings(**overrides)

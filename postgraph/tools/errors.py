@@ -1,0 +1,61 @@
+"""Errors that carry a stable code and a message meant for the person who ran the command."""
+
+from __future__ import annotations
+
+
+class PostgraphError(Exception):
+    """Base class: every error the user can see has a short machine code and a clear message."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class IngestError(PostgraphError):
+    """A file could not be turned into validated blocks; nothing was written for it."""
+
+    code = "ingest_error"
+
+
+class FileMissing(IngestError):
+    code = "not_found"
+
+
+class EmptyFile(IngestError):
+    code = "empty_file"
+
+
+class FileTooLarge(IngestError):
+    code = "file_too_large"
+
+
+class UnsupportedFormat(IngestError):
+    code = "unsupported_format"
+
+
+class UndecodableFile(IngestError):
+    code = "undecodable"
+
+
+class CorruptFile(IngestError):
+    code = "corrupt_file"
+
+
+class NoContent(IngestError):
+    """The file parsed, but nothing worth indexing was left (only scripts, an image with no text)."""
+
+    code = "no_content"
+
+
+class StoreUnavailable(PostgraphError):
+    """The document store or the vector index cannot be reached."""
+
+    code = "store_unavailable"
+
+
+class ServiceError(PostgraphError):
+    """A local service could not be started, checked or stopped."""
+
+    code = "service_error"
