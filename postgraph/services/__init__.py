@@ -1,0 +1,1 @@
+"""Local services postgraph starts for itself when no external server is configured."""
