@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -29,7 +30,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JS
 
 
 def fail(error: PostgraphError) -> None:
-    errors.print(f"[bold red]error[/] [{error.code}]: {error.message}", markup=True, highlight=False)
+    errors.print(f"[bold red]error[/] {escape(f'[{error.code}]')}: {escape(error.message)}", highlight=False)
     raise typer.Exit(2)
 
 
@@ -56,6 +57,18 @@ def services_up() -> None:
         fail(error)
     where = "external" if status.external else f"pid {status.pid}"
     console.print(f"mongodb: running ({where}) at {status.uri}")
+
+
+@services_app.command("install")
+def services_install() -> None:
+    """Build the local server's own Python 3.13 virtualenv (done by `up` when missing)."""
+    from postgraph.services.local_mongo import LocalMongo
+
+    try:
+        LocalMongo(get_settings()).ensure_runtime()
+    except PostgraphError as error:
+        fail(error)
+    console.print("mongodb runtime: ready")
 
 
 @services_app.command("down")

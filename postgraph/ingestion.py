@@ -144,7 +144,15 @@ class Ingestor:
         return name
 
     def _dimensions(self) -> int:
-        return self.spec.dimensions or len(self.embeddings.embed_query("dimension probe"))
+        return self.spec.dimensions or len(self._embed_dense(["dimension probe"])[0])
+
+    def _embed_dense(self, texts: list[str]) -> list[list[float]]:
+        try:
+            return self.embeddings.embed_documents(texts)
+        except EmbeddingError:
+            raise
+        except Exception as error:  # any provider failure: model server down, bad file
+            raise EmbeddingError(f"Embedding with {self.spec.version} failed: {error}") from error
 
     def _check_collection_matches(self, collection: str) -> None:
         expected = self.index.collection_for(self.spec)
@@ -263,12 +271,7 @@ class Ingestor:
     def _index_chunks(self, collection: str, document: dict[str, Any], chunks: list[dict[str, Any]]) -> None:
         texts = [chunk["embed_text"] for chunk in chunks]
         with self._stage("embed"):
-            try:
-                dense = self.embeddings.embed_documents(texts)
-            except EmbeddingError:
-                raise
-            except Exception as error:  # any provider failure: model server down, bad file
-                raise EmbeddingError(f"Embedding with {self.spec.version} failed: {error}") from error
+            dense = self._embed_dense(texts)
             sparse = self.sparse.embed_documents(texts)
         published = document["published"]
         points = [

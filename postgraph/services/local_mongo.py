@@ -82,10 +82,13 @@ class LocalMongo:
         candidates += sorted(glob.glob(f"{pyenv_root}/versions/3.1[3-9]*/bin/python3"), reverse=True)
         candidates += [shutil.which(name) for name in ("python3.14", "python3.13")]
         for candidate in filter(None, candidates):
-            probe = subprocess.run(
-                [candidate, "-c", "import sys; sys.exit(sys.version_info < (3, 13))"],
-                capture_output=True,
-            )
+            try:
+                probe = subprocess.run(
+                    [candidate, "-c", "import sys; sys.exit(sys.version_info < (3, 13))"],
+                    capture_output=True,
+                )
+            except OSError:  # a configured path that does not exist or cannot run
+                continue
             if probe.returncode == 0:
                 return candidate
         raise ServiceError(

@@ -32,7 +32,9 @@ def store_errors(action: str) -> Iterator[None]:
     try:
         yield
     except ConnectionFailure as error:
-        raise StoreUnavailable(f"The document store is unreachable while {action}: {error}") from error
+        # pymongo appends the whole topology description; the first part says what failed.
+        reason = str(error).split(", Timeout:")[0]
+        raise StoreUnavailable(f"The document store is unreachable while {action}: {reason}") from error
 
 
 class DocumentStore:

@@ -1,0 +1,3 @@
+from postgraph.cli import app
+
+app()

@@ -1,0 +1,40 @@
+"""Shared fixtures: one real local MongoDB-compatible server for the session (started and
+stopped through the project's own service code), a fresh database and Qdrant path per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from postgraph.services.local_mongo import LocalMongo, MongoStatus
+from postgraph.settings import PROJECT_ROOT, Settings
+
+SAMPLES = PROJECT_ROOT / "samples" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoStatus]:
+    service = LocalMongo(Settings(data_dir=tmp_path_factory.mktemp("mongo-server"), mongodb_uri=None))
+    status = service.up()
+    try:
+        yield status
+    finally:
+        service.down()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, mongo_server: MongoStatus) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        mongodb_uri=mongo_server.uri,
+        mongodb_database=f"test_{uuid.uuid4().hex[:12]}",
+        write_batch_size=100,
+    )
+
+
+@pytest.fixture
+def samples() -> Path:
+    return SAMPLES

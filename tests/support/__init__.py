@@ -1,0 +1,1 @@
+"""Test helpers: local stand-ins that speak real protocols (no fakes of our own code)."""
