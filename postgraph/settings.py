@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -83,8 +83,9 @@ class Settings(BaseSettings):
         default=40, ge=0, description="Word pieces repeated between neighbouring text chunks."
     )
     write_batch_size: int = Field(
-        default=200, ge=1, le=1000,
-        description="Documents per write call to the store and points per upsert to the index.",
+        default=100, ge=1, le=1000,
+        description="Records per write call to the store and points per upsert to the index "
+        "(the local server slows down sharply past a few hundred per call).",
     )
     ocr_provider: Literal["tesseract", "ollama"] = Field(
         default="tesseract", description="OCR for images: Tesseract, or an Ollama vision model."
@@ -99,6 +100,12 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _overlap_below_chunk_size(self) -> Settings:
+        if self.chunk_overlap_tokens >= self.chunk_max_tokens:
+            raise ValueError("chunk_overlap_tokens must be smaller than chunk_max_tokens")
+        return self
 
     @cached_property
     def resolved_qdrant_path(self) -> Path:
