@@ -226,6 +226,19 @@ def index_rollback(as_json: JsonOption = False) -> None:
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+) -> None:
+    """Serve the HTTP API (see /docs on the running server)."""
+    import uvicorn
+
+    from postgraph.api.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port)
+
+
+@app.command()
 def search(
     query: str,
     k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many chunks.")] = 5,
