@@ -285,6 +285,7 @@ class Ingestor:
                     "block_kind": chunk["kind"],
                     "section": chunk["section"],
                     "source": document["source"],
+                    "file_name": Path(document["source"]).name,
                     "title": document["title"],
                     "author": document["author"],
                     "published": published.date().isoformat() if published else None,

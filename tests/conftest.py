@@ -3,6 +3,8 @@ stopped through the project's own service code), a fresh database and Qdrant pat
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from postgraph.services.local_mongo import LocalMongo, MongoStatus
+from postgraph.services.local_postgres import LocalPostgres, PostgresStatus
 from postgraph.settings import PROJECT_ROOT, Settings
 
 SAMPLES = PROJECT_ROOT / "samples" / "corpus"
@@ -23,6 +26,23 @@ def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoStat
         yield status
     finally:
         service.down()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresStatus]:
+    """One local PostgreSQL cluster for the session, through the project's service code.
+
+    Its folder is made with tempfile rather than tmp_path_factory: as root PostgreSQL runs as the
+    `postgres` user, who must be able to enter every parent folder (pytest's are private), and
+    a short path keeps the Unix socket under the kernel's length limit."""
+    home = Path(tempfile.mkdtemp(prefix="postgraph-pg-"))
+    home.chmod(0o711)
+    service = LocalPostgres(Settings(data_dir=home, postgres_uri=None))
+    try:
+        yield service.up()
+    finally:
+        service.down()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture

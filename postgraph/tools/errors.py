@@ -59,3 +59,11 @@ class ServiceError(PostgraphError):
     """A local service could not be started, checked or stopped."""
 
     code = "service_error"
+
+
+class ModelUnavailable(PostgraphError):
+    """A chat model cannot be used: its server is unreachable or answers with an error, or its
+    weights are missing, damaged or not loadable. The message names the URL or file and what to
+    do about it."""
+
+    code = "model_unavailable"

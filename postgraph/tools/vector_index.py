@@ -25,6 +25,7 @@ SPARSE_VECTOR = "bm25"
 PAYLOAD_INDEXES = {
     "metadata.document_id": models.PayloadSchemaType.KEYWORD,
     "metadata.source": models.PayloadSchemaType.KEYWORD,
+    "metadata.file_name": models.PayloadSchemaType.KEYWORD,
     "metadata.author": models.PayloadSchemaType.KEYWORD,
     "metadata.block_kind": models.PayloadSchemaType.KEYWORD,
     "metadata.published": models.PayloadSchemaType.DATETIME,

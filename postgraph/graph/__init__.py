@@ -1,0 +1,1 @@
+"""The writing graph: state, runtime context, routing and the builder."""

@@ -1,0 +1,114 @@
+"""Adapters the nodes use (index, embeddings, chat models), built lazily from settings.
+
+A caller may inject its own `Resources` through the runtime context (tests inject fake chat
+models; the API shares one instance); otherwise one process-wide instance is built on first
+use, never at import.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+
+from postgraph.settings import Settings, get_settings
+from postgraph.tools.sparse_embeddings import BM25SparseEmbeddings
+
+if TYPE_CHECKING:
+    from postgraph.graph.context import Context
+    from postgraph.tools.vector_index import VectorIndex
+
+
+EMBEDDING_CACHE_SIZE = 20_000
+
+
+class Resources:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        chat_models: dict[str, BaseChatModel] | None = None,
+        index: VectorIndex | None = None,
+        embeddings: Embeddings | None = None,
+    ) -> None:
+        self.settings = settings
+        self._chat_models: dict[str, BaseChatModel] = dict(chat_models or {})
+        self._index = index
+        self._embeddings = embeddings
+        self._lock = threading.Lock()
+        self.sparse = BM25SparseEmbeddings()
+        self._embedding_cache: dict[str, list[float]] = {}
+
+    @property
+    def embeddings(self) -> Embeddings:
+        if self._embeddings is None:
+            from postgraph.tools.embeddings import make_embeddings
+
+            self._embeddings, _ = make_embeddings(self.settings)
+        return self._embeddings
+
+    def embed_texts(self, texts: list[str]) -> list[list[float]]:
+        """Embeddings with a per-process cache: fact-checking embeds the same evidence
+        sentences on every loop."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._embedding_cache]
+        if missing:
+            self._embedding_cache.update(zip(missing, self.embeddings.embed_documents(missing), strict=True))
+            while len(self._embedding_cache) > EMBEDDING_CACHE_SIZE:
+                self._embedding_cache.pop(next(iter(self._embedding_cache)))
+        return [self._embedding_cache[t] for t in texts]
+
+    @cached_property
+    def embedding_version(self) -> str:
+        from postgraph.tools.embeddings import embedding_spec
+
+        return embedding_spec(self.settings.embedding).version
+
+    @property
+    def index(self) -> VectorIndex:
+        with self._lock:
+            if self._index is None:
+                from postgraph.tools.vector_index import VectorIndex, make_qdrant_client
+
+                self._index = VectorIndex(
+                    make_qdrant_client(self.settings), self.settings.collection_prefix, self.settings.write_batch_size
+                )
+            return self._index
+
+    def model_id(self, model_id: str) -> str:
+        """The id a role uses: its own, or the default model of the configured provider."""
+        if model_id:
+            return model_id
+        from postgraph.tools.models import default_model_id
+
+        return default_model_id(self.settings)
+
+    def chat_model(self, model_id: str) -> BaseChatModel:
+        model_id = self.model_id(model_id)
+        with self._lock:
+            if model_id not in self._chat_models:
+                from postgraph.tools.models import load_chat_model
+
+                self._chat_models[model_id] = load_chat_model(model_id, self.settings)
+            return self._chat_models[model_id]
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+
+_default: Resources | None = None
+_default_lock = threading.Lock()
+
+
+def resources_for(context: Context) -> Resources:
+    global _default
+    if context.resources is not None:
+        return context.resources
+    with _default_lock:
+        if _default is None:
+            _default = Resources(get_settings())
+        return _default

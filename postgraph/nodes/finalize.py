@@ -1,0 +1,70 @@
+"""finalize: choose the post to return (the last draft when it passes fact-check, else the
+best passing draft), attach a citation to every supported claim, and report the run."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from postgraph.graph.budget import exhausted, usage
+from postgraph.graph.context import Context
+from postgraph.graph.instrument import timed
+from postgraph.graph.resources import resources_for
+from postgraph.graph.state import State
+from postgraph.graph.versions import run_versions
+from postgraph.nodes.fact_check import check_post_claims, citations_for, passes
+from postgraph.tools.extractive import expand_with_evidence
+from postgraph.tools.post_edits import remove_sentences
+
+
+@timed
+def finalize(state: State, runtime: Runtime[Context]) -> dict:
+    context = runtime.context
+    checks = state.get("claim_checks", [])
+    notes: list[str] = []
+    if state.get("status") == "no_evidence":
+        post, checks = "", []
+    elif passes(checks):
+        post = state["draft"]
+    elif state.get("best_post"):
+        post = state["best_post"]
+        checks = check_post_claims(post, state["evidence"], context)
+        notes.append("finalize: the last draft failed fact-check; returned the best draft that passed")
+    else:
+        post, checks = _corrected(state, context)
+        notes.append("finalize: no draft passed fact-check; returned the last one without its unsupported "
+                     "claims, completed with sentences quoted from the sources")
+    citations = citations_for(checks, state.get("evidence", []))
+    budget = usage(state)
+    reason = exhausted(state, context)
+    if reason and not budget.exhausted:
+        budget = budget.model_copy(update={"exhausted": reason})
+    status = state.get("status", "running")
+    if status == "running":
+        status = "budget_exhausted" if budget.exhausted else ("done" if post else "failed")
+    update = {
+        "post": post,
+        "citations": citations,
+        "claim_checks": checks,
+        "status": status,
+        "budget": budget,
+        "versions": run_versions(context, resources_for(context)),
+        "unsupported_requests": (
+            state.get("unsupported_requests", [])
+            if state.get("status") != "no_evidence"
+            else state["plan"].requested_facts or [state["request"]]
+        ),
+    }
+    if notes:
+        update["notes"] = notes
+    return update
+
+
+
+def _corrected(state: State, context: Context) -> tuple[str, list]:
+    """The last draft minus its failing claims, brought to length from the evidence; if even
+    that does not pass, nothing is returned rather than unsupported claims."""
+    failing = [c.claim for c in state.get("claim_checks", []) if c.verdict != "supported"]
+    embed = resources_for(context).embed_texts
+    post = expand_with_evidence(remove_sentences(state["draft"], failing), state["plan"], state["evidence"], embed)
+    checks = check_post_claims(post, state["evidence"], context)
+    return (post, checks) if post.strip() and passes(checks) else ("", [])

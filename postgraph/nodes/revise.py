@@ -1,0 +1,59 @@
+"""revise: apply the critique and the fact-check. Unsupported or contradicted sentences are
+removed and format problems fixed in code; what code cannot fix (hook, missing points, the
+critic's instructions) goes to the reviser model, which may only use facts from the notes."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from postgraph.graph.budget import charge, exhausted
+from postgraph.graph.context import Context
+from postgraph.graph.instrument import timed
+from postgraph.graph.model_calls import complete_text
+from postgraph.graph.resources import resources_for
+from postgraph.graph.state import State
+from postgraph.nodes.draft import MARKER, STOP, notes_block
+from postgraph.prompts import load_prompt, style_examples
+from postgraph.tools.extractive import expand_with_evidence
+from postgraph.tools.linkedin_rules import apply_format_fixes
+from postgraph.tools.post_edits import clean_model_post, remove_sentences, trim_to_words
+from postgraph.tools.post_text import body_and_hashtags, word_count
+
+# Issues the code fixes itself; anything else needs a rewrite.
+CODE_FIXES = {"too_long_chars", "too_many_hashtags", "hashtags_not_at_end", "markdown_heading", "length_off_target"}
+
+
+@timed
+def revise(state: State, runtime: Runtime[Context]) -> dict:
+    context = runtime.context
+    plan = state["plan"]
+    failing = [c.claim for c in state.get("claim_checks", []) if c.verdict != "supported"]
+    post = apply_format_fixes(remove_sentences(state["draft"], failing))
+    post = trim_to_words(post, int(plan.target_words * 1.2))
+    update: dict = {"revisions": state.get("revisions", 0) + 1}
+    notes = [f"revise: removed {len(failing)} unsupported or contradicted claim(s)"] if failing else []
+    rewrite = [i for i in state.get("critique", []) if i.code not in CODE_FIXES]
+    if rewrite and not exhausted(state, context):
+        model = resources_for(context).chat_model(context.reviser_model)
+        prompt = load_prompt("revise").format(
+            examples="\n\n".join(style_examples()[:1]),
+            notes=notes_block(state["evidence"]),
+            post=post,
+            instructions=" ".join(i.instruction for i in rewrite),
+        )
+        result = complete_text(model, prompt, max_tokens=context.draft_max_tokens, stop=STOP,
+                               temperature=context.temperature)
+        update["budget"] = charge(state, calls=1, tokens=result.tokens)
+        rewritten = clean_model_post(MARKER.sub("", result.text))
+        if len(rewritten.split()) >= 10:
+            post = apply_format_fixes(rewritten)
+        else:
+            notes.append("revise: the model rewrite was empty; kept the corrected draft")
+    if word_count(body_and_hashtags(post)[0]) < plan.target_words * 0.8:
+        embed = resources_for(context).embed_texts
+        post = expand_with_evidence(post, plan, state["evidence"], embed)
+        notes.append("revise: brought the post back to length with sentences quoted from the sources")
+    update["draft"] = post
+    if notes:
+        update["notes"] = notes
+    return update

@@ -1,0 +1,64 @@
+"""Pieces for running the real compiled graph with deterministic fake chat models
+(langchain-core's FakeListChatModel) over a real in-memory Qdrant index of three sample
+newsletters, embedded with the real model."""
+
+from __future__ import annotations
+
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from qdrant_client import QdrantClient
+
+from postgraph.graph.resources import Resources
+from postgraph.settings import PROJECT_ROOT, Settings
+from postgraph.tools.chunking import chunk_blocks
+from postgraph.tools.embeddings import OnnxMiniLMEmbeddings, count_tokens
+from postgraph.tools.parsers import parse_file
+from postgraph.tools.sparse_embeddings import BM25SparseEmbeddings
+from postgraph.tools.vector_index import IndexedChunk, VectorIndex
+
+CORPUS = PROJECT_ROOT / "samples" / "corpus"
+FILES = ("retrieval-eval-regression.md", "prompt-versioning-rollback.md", "lora-budget.md")
+ROLES = ("planner", "drafter", "critic", "reviser", "judge")
+FAKE_MODEL_SETTINGS = {f"{role}_model": f"fake:{role}" for role in ("planner", "drafter", "critic", "reviser")}
+
+
+class NoOcr:
+    name = "none"
+
+    def extract_text(self, image: bytes) -> str:
+        return ""
+
+
+def build_sample_index(embeddings: OnnxMiniLMEmbeddings) -> VectorIndex:
+    index = VectorIndex(QdrantClient(":memory:"), "chunks")
+    collection = "chunks__test"
+    index.ensure_collection(collection, 384)
+    sparse = BM25SparseEmbeddings()
+    for name in FILES:
+        parsed = parse_file(CORPUS / name, max_bytes=10**6, ocr=NoOcr())
+        chunks = chunk_blocks(parsed.blocks, max_tokens=200, overlap_tokens=40, count_tokens=count_tokens)
+        texts = [c.embed_text for c in chunks]
+        document_id = f"doc_{name.split('.')[0]}"
+        points = []
+        for chunk, dense, sparse_vector in zip(
+            chunks, embeddings.embed_documents(texts), sparse.embed_documents(texts), strict=True
+        ):
+            chunk_id = f"{document_id}:c{chunk.order:04d}"
+            metadata = {
+                "chunk_id": chunk_id, "document_id": document_id, "title": parsed.meta.title,
+                "source": parsed.meta.source, "file_name": name, "author": parsed.meta.author,
+                "published": parsed.meta.published.isoformat(), "block_kind": chunk.kind.value,
+            }
+            points.append(IndexedChunk(chunk_id, chunk.text, metadata, dense, sparse_vector))
+        index.upsert(collection, points)
+    index.point_alias_at(collection)
+    return index
+
+
+def fake_resources(settings: Settings, index: VectorIndex, embeddings, **scripts: list[str]) -> Resources:
+    """Resources whose roles answer the given scripts (a critic with no script finds nothing)."""
+    models = {
+        f"fake:{role}": FakeListChatModel(responses=list(scripts.get(role, ['{"issues": []}']))) for role in ROLES
+    }
+    resources = Resources(settings, chat_models=models, index=index, embeddings=embeddings)
+    resources.embedding_version = "minilm-l6-v2-int8@1"
+    return resources

@@ -1,0 +1,184 @@
+"""The compiled writing graph with deterministic fake chat models (langchain-core's
+FakeListChatModel): every route, loop cap, budget, abstention, degraded structured output,
+interrupt and resume, crash and resume, and time travel."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from postgraph.graph.state import RequestFilters
+from postgraph.tools.errors import PostgraphError
+from postgraph.writer import UnknownThread
+
+REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 50 words"
+PLAN = json.dumps({"angle": "A nightly retrieval eval caught a chunking regression", "key_points": ["recall fell"]})
+GOOD = (
+    "Our nightly retrieval eval paid for itself in one night.\n\n"
+    "Recall@10 fell from 0.87 to 0.71 after a change to the chunk size. "
+    "The chunking change was reverted within 6 hours of the failed run.\n\n"
+    "Cheap evals with hard thresholds catch quiet failures.\n\n#MLOps #Retrieval"
+)
+PLANTED = GOOD.replace("Cheap evals", "The fix also cut our cloud bill by 45% in March. Cheap evals")
+NO_ISSUES = json.dumps({"issues": []})
+ONE_ISSUE = json.dumps({"issues": [{"problem": "the ending is flat", "instruction": "end with a question"}]})
+
+
+def test_fake_models_happy_path_finishes_in_one_pass(make_writer) -> None:
+    writer = make_writer(planner=[PLAN], drafter=[GOOD], critic=[NO_ISSUES])
+    outcome = writer.write(REQUEST)
+    result = outcome.as_dict()
+
+    assert result["status"] == "done"
+    assert result["post"] == GOOD
+    cited = {c["claim"]: c for c in result["citations"]}
+    assert any("0.87 to 0.71" in claim for claim in cited)
+    assert all(c["chunk_id"].startswith("doc_retrieval-eval-regression:c") for c in cited.values())
+    assert all(c["verdict"] == "supported" for c in result["claim_checks"])
+    assert set(result["timings"]) == {"plan", "retrieve", "draft", "critique", "fact_check", "finalize"}
+    assert result["budget"]["model_calls"] == 3 and result["budget"]["exhausted"] is None
+    assert result["versions"]["model.drafter"] == "fake:drafter"
+    assert result["versions"]["prompt.draft"].startswith("draft@1#")
+    assert result["versions"]["retrieval"].startswith("hybrid-rrf+mmr")
+
+
+def test_fake_models_planted_claim_is_caught_and_removed(make_writer) -> None:
+    writer = make_writer(planner=[PLAN], drafter=[PLANTED], critic=[NO_ISSUES], reviser=["x"])
+    outcome = writer.write(REQUEST)
+    result = outcome.as_dict()
+
+    first_checks = [
+        s.values["claim_checks"] for s in writer.history(outcome.thread_id)
+        if s.values.get("draft") == PLANTED and "claim_checks" in s.values
+    ][-1]
+    planted = [c for c in first_checks if "45%" in c.claim]
+    assert planted and planted[0].verdict != "supported"
+    assert "45%" not in result["post"] and result["status"] == "done"
+    assert result["timings"]["revise"] > 0
+    assert any("removed 1 unsupported" in note for note in result["notes"])
+
+
+def test_fake_models_loop_stops_at_max_revisions(make_writer) -> None:
+    writer = make_writer(planner=[PLAN], drafter=[GOOD], critic=[ONE_ISSUE], reviser=[GOOD])
+    outcome = writer.write(REQUEST, max_revisions=2)
+    result = outcome.as_dict()
+
+    snapshot = writer.snapshot(outcome.thread_id)
+    assert snapshot.values["revisions"] == 2
+    assert result["status"] == "done" and result["post"] == GOOD
+
+
+def test_fake_models_budget_exhaustion_returns_best_passing_draft(make_writer) -> None:
+    writer = make_writer(planner=[PLAN], drafter=[GOOD], critic=[ONE_ISSUE], reviser=[PLANTED])
+    outcome = writer.write(REQUEST, max_model_calls=4, max_revisions=5)
+    result = outcome.as_dict()
+
+    assert result["status"] == "budget_exhausted"
+    assert "model calls" in result["budget"]["exhausted"]
+    assert result["budget"]["model_calls"] <= 5
+    assert "45%" not in result["post"] and result["post"]
+    assert all(c["verdict"] == "supported" for c in result["claim_checks"])
+
+
+def test_fake_models_budget_spent_before_drafting_composes_from_sources(make_writer) -> None:
+    writer = make_writer(planner=[PLAN], drafter=["never called"])
+    result = writer.write(REQUEST, max_model_calls=1).as_dict()
+    assert result["status"] == "budget_exhausted"
+    assert result["post"] and "never called" not in result["post"]
+    assert all(c["verdict"] == "supported" for c in result["claim_checks"])
+
+
+def test_fake_models_unsupported_request_is_named_not_invented(make_writer) -> None:
+    writer = make_writer(planner=[PLAN], drafter=[GOOD], critic=[NO_ISSUES])
+    request = REQUEST + ", mention the 73% cost cut at Brightline Shipping"
+    result = writer.write(request).as_dict()
+    assert result["unsupported_requests"] == ["the 73% cost cut at Brightline Shipping"]
+    assert "73%" not in result["post"]
+
+
+def test_fake_models_no_evidence_abstains(make_writer) -> None:
+    writer = make_writer(planner=[PLAN], drafter=["never called"])
+    result = writer.write(REQUEST, filters=RequestFilters(authors=["Nobody Atall"])).as_dict()
+    assert result["status"] == "no_evidence" and result["post"] == ""
+    assert result["unsupported_requests"] == [REQUEST]
+    assert "draft" not in result["timings"]
+
+
+def test_fake_models_degraded_plan_output_is_logged_and_the_run_goes_on(make_writer, caplog) -> None:
+    writer = make_writer(planner=["not json", "{still not json"], drafter=[GOOD], critic=[NO_ISSUES])
+    result = writer.write(REQUEST).as_dict()
+    assert result["status"] == "done"
+    assert any("plan: model output did not validate" in note for note in result["notes"])
+    assert any("degraded path" in record.message for record in caplog.records)
+    assert result["budget"]["model_calls"] == 4  # two planner attempts, draft, critique
+
+
+def test_fake_models_approval_interrupt_and_resume(make_writer) -> None:
+    writer = make_writer(planner=[PLAN], drafter=[GOOD], critic=[NO_ISSUES])
+    waiting = writer.write(REQUEST, require_approval=True)
+    assert waiting.as_dict()["status"] == "awaiting_approval"
+    assert waiting.awaiting_approval["post"] == GOOD
+    with pytest.raises(PostgraphError, match="waits for approval"):
+        writer.resume(waiting.thread_id)
+
+    edited = GOOD.replace("Cheap evals", "The gate fails the build if recall@10 drops by more than 3 points. Cheap evals")
+    done = writer.resume(waiting.thread_id, decision={"action": "edit", "post": edited}).as_dict()
+    assert done["post"] == edited and done["status"] == "done"
+    assert any("more than 3 points" in c["claim"] for c in done["citations"])
+
+    rejected = writer.write(REQUEST, require_approval=True)
+    result = writer.resume(rejected.thread_id, decision={"action": "reject"}).as_dict()
+    assert result["status"] == "rejected"
+
+
+def test_fake_models_crash_then_resume_from_last_checkpoint(make_writer, monkeypatch) -> None:
+    writer = make_writer(planner=[PLAN], drafter=[GOOD], critic=[NO_ISSUES])
+    planner = writer.resources.chat_model("fake:planner")
+    drafter = writer.resources.chat_model("fake:drafter")
+    original = type(drafter).invoke
+    calls = {"planner": 0, "drafter": 0}
+
+    def counted(self, *args, **kwargs):
+        if self is planner:
+            calls["planner"] += 1
+        if self is drafter:
+            calls["drafter"] += 1
+            if calls["drafter"] == 1:
+                raise RuntimeError("model process died")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(drafter), "invoke", counted)
+    thread = "crash-thread"
+    with pytest.raises(RuntimeError, match="model process died"):
+        writer.write(REQUEST, thread_id=thread)
+    assert writer.snapshot(thread).next == ("draft",)
+
+    result = writer.resume(thread).as_dict()
+    assert result["status"] == "done" and result["post"] == GOOD
+    assert calls == {"planner": 1, "drafter": 2}, "the plan step is not redone"
+
+
+def test_fake_models_time_travel_replays_from_an_earlier_checkpoint(make_writer) -> None:
+    writer = make_writer(planner=[PLAN], drafter=[PLANTED, GOOD], critic=[NO_ISSUES], reviser=[GOOD])
+    first = writer.write(REQUEST, max_revisions=0)
+    before_draft = next(s for s in writer.history(first.thread_id) if s.next == ("draft",))
+
+    replayed = writer.replay(first.thread_id, before_draft.config["configurable"]["checkpoint_id"]).as_dict()
+
+    assert replayed["post"] == GOOD
+    assert len(writer.history(first.thread_id)) > 10, "the earlier run stays in the history"
+
+
+def test_fake_models_bad_requests_and_unknown_threads(make_writer) -> None:
+    writer = make_writer()
+    with pytest.raises(PostgraphError, match="empty"):
+        writer.write("   ")
+    with pytest.raises(PostgraphError, match="limit is 4000"):
+        writer.write("x" * 4001)
+    with pytest.raises(UnknownThread):
+        writer.snapshot("no-such-thread")
+    with pytest.raises(UnknownThread):
+        writer.resume("no-such-thread")
+    with pytest.raises(UnknownThread):
+        writer.history("no-such-thread")

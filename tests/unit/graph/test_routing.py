@@ -1,0 +1,33 @@
+"""Routing functions on their own (the compiled graph is tested with fake models)."""
+
+from postgraph.graph.context import Context
+from postgraph.graph.routing import after_fact_check, after_finalize, after_retrieve
+from postgraph.graph.state import ClaimCheck, CritiqueIssue
+
+OK = ClaimCheck(claim="a", verdict="supported", chunk_id="c")
+BAD = ClaimCheck(claim="b", verdict="unsupported")
+ISSUE = CritiqueIssue(code="no_hook", problem="p", instruction="i")
+
+
+def test_after_retrieve() -> None:
+    assert after_retrieve({"evidence": []}) == "finalize"
+    assert after_retrieve({"evidence": ["x"]}) == "draft"
+
+
+def test_after_fact_check_routes() -> None:
+    context = Context(max_revisions=2)
+    assert after_fact_check({"claim_checks": [OK], "critique": []}, context) == "finalize"
+    assert after_fact_check({"claim_checks": [BAD], "critique": [], "revisions": 0}, context) == "revise"
+    assert after_fact_check({"claim_checks": [OK], "critique": [ISSUE], "revisions": 1}, context) == "revise"
+    assert after_fact_check({"claim_checks": [BAD], "critique": [ISSUE], "revisions": 2}, context) == "finalize"
+    exhausted = {"claim_checks": [BAD], "budget": {"model_calls": 0}, "revisions": 0}
+    from postgraph.graph.state import BudgetUsage
+
+    exhausted["budget"] = BudgetUsage(exhausted="tokens")
+    assert after_fact_check(exhausted, context) == "finalize"
+
+
+def test_after_finalize() -> None:
+    assert after_finalize({"post": "x"}, Context(require_approval=True)) == "approve"
+    assert after_finalize({"post": ""}, Context(require_approval=True)) == "__end__"
+    assert after_finalize({"post": "x"}, Context()) == "__end__"
