@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded defaults: set up, start the local services, ingest the bundled
-# sample corpus, show what was stored and indexed, and stop what it started.
+# sample corpus, show what was stored and indexed, write a post from it with citations, and
+# stop what it started.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -18,5 +19,4 @@ trap stop EXIT
 $PG ingest samples/corpus
 $PG docs list
 $PG index status
-echo "Search: 'p95 latency budget for retrieval'"
-$PG search "p95 latency budget for retrieval" -k 3
+$PG write "${1:-a post about why our nightly retrieval eval caught a chunking regression, for ML engineers, 120 words}"

@@ -58,3 +58,21 @@ def settings(tmp_path: Path, mongo_server: MongoStatus) -> Settings:
 @pytest.fixture
 def samples() -> Path:
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def embeddings():
+    """The real embedding model (int8 ONNX all-MiniLM-L6-v2), loaded once."""
+    from postgraph.tools.embeddings import OnnxMiniLMEmbeddings
+
+    return OnnxMiniLMEmbeddings()
+
+
+@pytest.fixture(scope="session")
+def sample_index(embeddings):
+    """A real in-memory Qdrant index of three sample newsletters (see support/fake_graph.py)."""
+    from support.fake_graph import build_sample_index
+
+    index = build_sample_index(embeddings)
+    yield index
+    index.close()

@@ -21,6 +21,7 @@ from pathlib import Path
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from postgraph.services.processes import process_alive, reap
 from postgraph.settings import Settings
 from postgraph.tools.errors import ServiceError
 
@@ -123,21 +124,6 @@ class LocalMongo:
         except (OSError, ValueError):
             return None
 
-    def _alive(self, pid: int | None) -> bool:
-        if pid is None:
-            return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        # A zombie (exited, not yet reaped) child still answers kill(0).
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().split()[2]
-        except OSError:
-            return True
-        return state != "Z"
 
     def status(self) -> MongoStatus:
         timeout = self.settings.mongodb_timeout_ms
@@ -146,7 +132,7 @@ class LocalMongo:
             reason = ping(uri, timeout)
             return MongoStatus(running=reason is None, uri=uri, external=True, detail=reason or "ok")
         pid, port = self._read_int(self.pid_file), self._read_int(self.port_file)
-        if not self._alive(pid) or port is None:
+        if not process_alive(pid) or port is None:
             return MongoStatus(running=False, uri=None, external=False, detail="not running")
         uri = local_uri(port)
         reason = ping(uri, timeout)
@@ -187,16 +173,16 @@ class LocalMongo:
         if self.external:
             return False
         pid = self._read_int(self.pid_file)
-        was_running = self._alive(pid)
+        was_running = process_alive(pid)
         if was_running:
             os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + timeout_s
-            while self._alive(pid) and time.monotonic() < deadline:
-                _reap(pid)
+            while process_alive(pid) and time.monotonic() < deadline:
+                reap(pid)
                 time.sleep(0.05)
-            if self._alive(pid):
+            if process_alive(pid):
                 os.kill(pid, signal.SIGKILL)
-                _reap(pid)
+                reap(pid)
         self.pid_file.unlink(missing_ok=True)
         self.port_file.unlink(missing_ok=True)
         return was_running
@@ -207,13 +193,6 @@ class LocalMongo:
         except OSError:
             return "(no log)"
 
-
-def _reap(pid: int) -> None:
-    """Collect the exit status when we are the parent, so the pid does not linger as a zombie."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 @contextmanager

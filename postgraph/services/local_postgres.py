@@ -23,7 +23,6 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import psycopg
 
+from postgraph.services.processes import free_port, process_alive
 from postgraph.settings import Settings
 from postgraph.tools.errors import ServiceError
 
@@ -92,11 +92,6 @@ def find_bin_dir() -> Path:
         return max(candidates)[1]
     raise ServiceError(f"PostgreSQL is not installed (no server binaries under {PG_BIN_GLOB}). {INSTALL_HINT}")
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class LocalPostgres:
@@ -225,20 +220,6 @@ class LocalPostgres:
             port = None
         return pid, port
 
-    def _alive(self, pid: int | None) -> bool:
-        if pid is None:
-            return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().split()[2]
-        except OSError:
-            return True
-        return state != "Z"
 
     def status(self) -> PostgresStatus:
         if self.external:
@@ -246,7 +227,7 @@ class LocalPostgres:
             reason = ping(uri)
             return PostgresStatus(running=reason is None, uri=uri, external=True, detail=reason or "ok")
         pid, port = self._postmaster()
-        if not self._alive(pid) or port is None:
+        if not process_alive(pid) or port is None:
             return PostgresStatus(running=False, uri=None, external=False, detail="not running")
         uri = local_uri(port)
         reason = ping(uri)
@@ -307,7 +288,7 @@ class LocalPostgres:
         if self.external:
             return False
         pid, _port = self._postmaster()
-        was_running = self._alive(pid)
+        was_running = process_alive(pid)
         if not was_running:
             if self.pid_file.exists():  # left behind by a killed server
                 self.pid_file.unlink(missing_ok=True)
@@ -320,10 +301,10 @@ class LocalPostgres:
             )
         except ServiceError:
             pass
-        if self._alive(pid):  # pg_ctl failed or timed out: do not leave it running
+        if process_alive(pid):  # pg_ctl failed or timed out: do not leave it running
             os.kill(pid, signal.SIGKILL)
             deadline = time.monotonic() + 5
-            while self._alive(pid) and time.monotonic() < deadline:
+            while process_alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
             self.pid_file.unlink(missing_ok=True)
         return True
@@ -354,5 +335,5 @@ def postgres_uri(settings: Settings) -> Iterator[str]:
 
 
 __all__ = [
-    "LocalPostgres", "PostgresStatus", "postgres_uri", "ping", "local_uri", "find_bin_dir", "free_port",
+    "LocalPostgres", "PostgresStatus", "postgres_uri", "ping", "local_uri", "find_bin_dir",
 ]

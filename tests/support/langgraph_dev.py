@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from postgraph.services.local_postgres import free_port
+from postgraph.services.processes import free_port
 
 #: How langgraph.json names the project's checkpointer. langgraph-api 0.16 resolves a module
 #: path by its last dot ("package.module.attr"); "package.module:attr" is read as a file path

@@ -30,7 +30,8 @@ from postgraph.graph.checkpointing import (
     studio_checkpointer,
 )
 from postgraph.services.local_mongo import LocalMongo
-from postgraph.services.local_postgres import LocalPostgres, free_port
+from postgraph.services.local_postgres import LocalPostgres
+from postgraph.services.processes import free_port
 from postgraph.settings import Settings
 from postgraph.tools.errors import StoreUnavailable
 

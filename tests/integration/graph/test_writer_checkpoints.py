@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.fake_graph import FAKE_MODEL_SETTINGS, build_sample_index, fake_resources
+from support.fake_graph import FAKE_MODEL_SETTINGS, fake_resources
 
 from postgraph.graph.checkpointing import open_checkpointer
-from postgraph.tools.embeddings import OnnxMiniLMEmbeddings
 from postgraph.writer import PostWriter, UnknownThread
 
 PLAN = json.dumps({"angle": "Nightly retrieval evals catch quiet regressions", "key_points": []})
@@ -18,32 +17,22 @@ POST = ("Our nightly eval caught a regression before production.\n\n"
         "Recall@10 fell from 0.87 to 0.71 after a chunk size change.\n\n#MLOps")
 
 
-@pytest.fixture(scope="module")
-def embeddings():
-    return OnnxMiniLMEmbeddings()
-
-
-@pytest.fixture(scope="module")
-def index(embeddings):
-    built = build_sample_index(embeddings)
-    yield built
-    built.close()
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "mongodb", "postgres"])
 def test_fake_models_paused_run_resumes_after_reopening_the_backend(
-    backend, settings, postgres_server, index, embeddings
+    backend, settings, postgres_server, sample_index, embeddings
 ) -> None:
     settings = settings.model_copy(update={"checkpointer": backend, "postgres_uri": postgres_server.uri,
                                            "judge_model": "", **FAKE_MODEL_SETTINGS})
     scripts = {"planner": [PLAN], "drafter": [POST]}
     with open_checkpointer(settings) as saver:
-        writer = PostWriter(settings, saver, fake_resources(settings, index, embeddings, **scripts))
+        writer = PostWriter(settings, saver, fake_resources(settings, sample_index, embeddings, **scripts))
         paused = writer.write("a post about nightly retrieval evals, 30 words", require_approval=True)
         assert paused.awaiting_approval is not None
 
     with open_checkpointer(settings) as saver:
-        writer = PostWriter(settings, saver, fake_resources(settings, index, embeddings, **scripts))
+        writer = PostWriter(settings, saver, fake_resources(settings, sample_index, embeddings, **scripts))
         assert writer.snapshot(paused.thread_id).next == ("approve",)
         done = writer.resume(paused.thread_id, decision={"action": "approve"}).as_dict()
         assert done["status"] == "done" and done["post"] == POST

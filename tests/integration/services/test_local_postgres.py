@@ -13,7 +13,8 @@ import psycopg
 import pytest
 
 from postgraph.services import local_postgres
-from postgraph.services.local_postgres import LocalPostgres, PostgresStatus, free_port, postgres_uri
+from postgraph.services.local_postgres import LocalPostgres, PostgresStatus, postgres_uri
+from postgraph.services.processes import free_port
 from postgraph.settings import Settings
 from postgraph.tools.errors import ServiceError
 

@@ -7,12 +7,10 @@ from __future__ import annotations
 import socket
 
 import pytest
-from support.fake_graph import build_sample_index
 from support.ollama_server import OllamaStandIn
 
 from postgraph.graph.checkpointing import open_checkpointer
 from postgraph.graph.resources import Resources
-from postgraph.tools.embeddings import OnnxMiniLMEmbeddings
 from postgraph.tools.errors import ModelUnavailable
 from postgraph.tools.models import BUNDLED_MODEL, load_chat_model
 from postgraph.writer import PostWriter
@@ -20,16 +18,6 @@ from postgraph.writer import PostWriter
 REQUEST = "a post about nightly retrieval evals catching a chunking regression, 60 words"
 
 
-@pytest.fixture(scope="module")
-def embeddings():
-    return OnnxMiniLMEmbeddings()
-
-
-@pytest.fixture(scope="module")
-def index(embeddings):
-    built = build_sample_index(embeddings)
-    yield built
-    built.close()
 
 
 def closed_port() -> int:
@@ -38,15 +26,15 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def ollama_writer(settings, saver, index, embeddings, url: str) -> PostWriter:
+def ollama_writer(settings, saver, sample_index, embeddings, url: str) -> PostWriter:
     settings = settings.model_copy(update={"model_provider": "ollama", "ollama_base_url": url,
                                            "max_revisions": 0, "draft_max_tokens": 96})
-    return PostWriter(settings, saver, Resources(settings, index=index, embeddings=embeddings))
+    return PostWriter(settings, saver, Resources(settings, index=sample_index, embeddings=embeddings))
 
 
-def test_model_server_down_is_a_clear_error_and_the_thread_resumes_later(settings, index, embeddings, model_settings) -> None:
+def test_model_server_down_is_a_clear_error_and_the_thread_resumes_later(settings, sample_index, embeddings, model_settings) -> None:
     with open_checkpointer(settings) as saver:
-        down = ollama_writer(settings, saver, index, embeddings, f"http://127.0.0.1:{closed_port()}")
+        down = ollama_writer(settings, saver, sample_index, embeddings, f"http://127.0.0.1:{closed_port()}")
         with pytest.raises(ModelUnavailable, match="127.0.0.1") as raised:
             down.write(REQUEST, thread_id="t-down")
         assert "Ollama" in str(raised.value)
@@ -55,18 +43,18 @@ def test_model_server_down_is_a_clear_error_and_the_thread_resumes_later(setting
 
         llama = load_chat_model(f"llamacpp:{BUNDLED_MODEL}", model_settings)
         with OllamaStandIn(chat_model=llama, chat_tag=settings.ollama_chat_model) as server:
-            back = ollama_writer(settings, saver, index, embeddings, server.url)
+            back = ollama_writer(settings, saver, sample_index, embeddings, server.url)
             result = back.resume("t-down").as_dict()
             assert any(path == "/api/generate" for path, _ in server.requests)
     assert result["status"] in {"done", "budget_exhausted"}
     assert all(c["verdict"] == "supported" for c in result["claim_checks"])
 
 
-def test_model_server_returning_garbage_takes_the_degraded_path(settings, index, embeddings, model_settings) -> None:
+def test_model_server_returning_garbage_takes_the_degraded_path(settings, sample_index, embeddings, model_settings) -> None:
     llama = load_chat_model(f"llamacpp:{BUNDLED_MODEL}", model_settings)
     with open_checkpointer(settings) as saver, OllamaStandIn(chat_model=llama, chat_tag=settings.ollama_chat_model) as server:
         server.garbage = True
-        writer = ollama_writer(settings, saver, index, embeddings, server.url)
+        writer = ollama_writer(settings, saver, sample_index, embeddings, server.url)
         result = writer.write(REQUEST).as_dict()
     assert any("plan: model output did not validate" in note for note in result["notes"])
     assert any("critique: model critique did not validate" in note for note in result["notes"])
