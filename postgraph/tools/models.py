@@ -226,8 +226,9 @@ def shared_llama(path: Path, *, n_ctx: int, n_threads: int | None, seed: int) ->
             llama = Llama(
                 model_path=str(path),
                 n_ctx=n_ctx,
-                n_threads=n_threads,
-                n_threads_batch=n_threads,
+                # llama-cpp-python's own default is half the cores; the setting promises all.
+                n_threads=n_threads or os.cpu_count(),
+                n_threads_batch=n_threads or os.cpu_count(),
                 seed=seed,
                 chat_format=GEMMA_CHAT_FORMAT,
                 verbose=False,

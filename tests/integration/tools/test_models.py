@@ -311,3 +311,10 @@ def test_the_packaged_gguf_is_assembled_once_and_checked(model_settings: Setting
     assert ensure_bundled_gguf(damaged) == damaged  # a wrong sha256 is assembled again
     assert damaged.stat().st_size == gguf_path.stat().st_size
     assert not list(damaged.parent.glob("*.partial"))
+
+
+def test_unset_thread_count_uses_every_core(llama_model) -> None:
+    # llama-cpp-python defaults to half the cores; POSTGRAPH_LLAMA_THREADS unset promises all.
+    import os
+
+    assert llama_model.loaded().llama.n_threads == os.cpu_count()
