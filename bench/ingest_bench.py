@@ -140,9 +140,9 @@ def verify_corpus(files: list[Path]) -> None:
 def worker(corpus: Path, data_dir: Path, out: Path) -> None:
     """Ingest `corpus` into the store and index under `data_dir` and write the measurements."""
     started = time.perf_counter()
-    import postgraph.ingestion as ingestion
     from langchain_core.embeddings import Embeddings
 
+    from postgraph import ingestion
     from postgraph.components import open_ingestor
     from postgraph.settings import Settings
 
@@ -190,7 +190,16 @@ def worker(corpus: Path, data_dir: Path, out: Path) -> None:
         _measure_tesseract(ingestor.ocr, data_dir / "tesseract-timed", rss_log)
         ingestor.ocr = TimedOcr(ingestor.ocr)
         ingestor.embeddings = TimedEmbeddings(ingestor.embeddings)
-        report = ingestor.ingest([corpus])
+        per_file: list[dict[str, float]] = []
+        last = [time.perf_counter(), dict(ingestor._stage_seconds)]
+
+        def on_file(_: Any) -> None:
+            # Stage timers are cumulative within ingest(); differences give one file's share.
+            now, stages = time.perf_counter(), dict(ingestor._stage_seconds)
+            per_file.append({"seconds": now - last[0], **{k: stages[k] - last[1].get(k, 0.0) for k in STAGES}})
+            last[:] = [now, stages]
+
+        report = ingestor.ingest([corpus], on_file=on_file)
     me = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = {
@@ -201,6 +210,7 @@ def worker(corpus: Path, data_dir: Path, out: Path) -> None:
         "seconds": report.seconds,
         "stage_seconds": dict(report.stage_seconds),
         **extra,
+        "per_file": per_file,
         "peak_rss_mb": me.ru_maxrss / 1024,
         # Linux gives a child the high-water mark of the memory it was forked from, so this
         # is about the worker's own peak as soon as any child ran: kept for reference only.
@@ -244,6 +254,15 @@ def _max_logged_kb(log: Path) -> float | None:
 # -- orchestration (parent process) ----------------------------------------------------------
 
 
+def _cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a running process, from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _vm_hwm_mb(pid: int | None) -> float | None:
     """Peak resident set size of a running process, from /proc (Linux)."""
     try:
@@ -271,9 +290,9 @@ def run_once(corpus: Path, scratch: Path, label: str) -> dict[str, Any]:
         done = subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "--worker",
              "--corpus", str(corpus), "--data-dir", str(data_dir), "--out", str(out)],
-            capture_output=True, text=True,
+            capture_output=True, text=True, check=False,
         )
-        server_peak = _vm_hwm_mb(status.pid)
+        server_peak, server_cpu = _vm_hwm_mb(status.pid), _cpu_seconds(status.pid)
         if done.returncode != 0:
             raise SystemExit(f"{label} run failed:\n{done.stderr[-4000:]}")
     finally:
@@ -284,6 +303,7 @@ def run_once(corpus: Path, scratch: Path, label: str) -> dict[str, Any]:
         config=label,
         server_start_seconds=server_start,
         server_peak_rss_mb=server_peak,
+        server_cpu_seconds=server_cpu,
         loadavg_before=load_before[0],
         loadavg_after=os.getloadavg()[0],
         # The worker's peak RSS starts at least at this one's (see tesseract_peak_rss_mb).
@@ -313,6 +333,12 @@ def derive(r: dict[str, Any]) -> dict[str, Any]:
     r["sparse_seconds"] = max(stages["embed"] - r["dense_seconds"], 0.0)
     r["ocr_share_of_parse"] = r["ocr_seconds"] / stages["parse"] if stages["parse"] else 0.0
     r["ocr_seconds_per_call"] = r["ocr_seconds"] / r["ocr_calls"] if r["ocr_calls"] else None
+    # Does a document cost more to store once the store holds more? First vs last quarter.
+    files = r.get("per_file") or []
+    quarter = len(files) // 4
+    if quarter:
+        r["store_ms_per_doc_first_quarter"] = 1000 * statistics.mean(f["store"] for f in files[:quarter])
+        r["store_ms_per_doc_last_quarter"] = 1000 * statistics.mean(f["store"] for f in files[-quarter:])
     return r
 
 
@@ -331,6 +357,8 @@ ROWS: list[tuple[str, str, str]] = [
     ("  OCR calls", "ocr_calls", "{:.0f}"),
     ("  s per OCR call", "ocr_seconds_per_call", "{:.2f}"),
     ("store s", "stage_seconds.store", "{:.2f}"),
+    ("  ms/doc, first 25% of files", "store_ms_per_doc_first_quarter", "{:.0f}"),
+    ("  ms/doc, last 25% of files", "store_ms_per_doc_last_quarter", "{:.0f}"),
     ("embed s", "stage_seconds.embed", "{:.2f}"),
     ("  of which dense s", "dense_seconds", "{:.2f}"),
     ("index s", "stage_seconds.index", "{:.2f}"),
@@ -348,6 +376,7 @@ ROWS: list[tuple[str, str, str]] = [
     ("peak RSS ingest MB", "peak_rss_mb", "{:.0f}"),
     ("peak RSS tesseract MB", "tesseract_peak_rss_mb", "{:.0f}"),
     ("peak RSS server MB", "server_peak_rss_mb", "{:.0f}"),
+    ("server CPU s", "server_cpu_seconds", "{:.2f}"),
     ("server start s", "server_start_seconds", "{:.2f}"),
     ("worker process s", "process_seconds", "{:.2f}"),
     ("worker CPU s", "cpu_seconds", "{:.2f}"),
@@ -399,7 +428,7 @@ def machine() -> dict[str, Any]:
     tesseract = shutil.which("tesseract")
     version = None
     if tesseract:
-        first = subprocess.run([tesseract, "--version"], capture_output=True, text=True)
+        first = subprocess.run([tesseract, "--version"], capture_output=True, text=True, check=False)
         version = (first.stdout or first.stderr).splitlines()[0] if (first.stdout or first.stderr) else None
     return {
         "cpus": os.cpu_count(), "cpu_model": model, "memory_gb": mem,

@@ -397,3 +397,395 @@ def threads_replay(
     except PostgraphError as error:
         fail(error)
     _show_outcome(outcome, as_json)
+
+
+# -- runs -------------------------------------------------------------------------------
+runs_app = typer.Typer(help="Inspect recorded graph runs and give feedback on them.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+
+
+def _open_runs():
+    from postgraph.tools.run_store import open_run_store
+
+    return open_run_store(get_settings())
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if hasattr(value, "strftime") else str(value or "")
+
+
+@runs_app.command("list")
+def runs_list(
+    status: Annotated[str | None, typer.Option(help="Only runs with this status (done, error, awaiting_approval...).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many runs, newest first.")] = 20,
+    thread: Annotated[str | None, typer.Option(help="Only runs of this thread.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Recorded runs, newest first."""
+    try:
+        with _open_runs() as runs:
+            records = runs.list(limit=limit, status=status, thread_id=thread)
+    except PostgraphError as error:
+        fail(error)
+    if as_json:
+        print_json(records)
+        return
+    table = Table("run", "thread", "kind", "status", "started", "seconds", "calls", "tokens", "claims", "feedback")
+    for r in records:
+        verdicts = r.get("verdicts") or {}
+        claims = f"{verdicts.get('supported', 0)}/{sum(verdicts.values())}" if verdicts else ""
+        scores = [f["score"] for f in r.get("feedback") or []]
+        table.add_row(r["_id"], r["thread_id"], r.get("kind", ""), r["status"], _when(r.get("started_at")),
+                      f"{r['duration_s']:.1f}" if r.get("duration_s") is not None else "",
+                      str(r.get("model_calls", "")), str(r.get("tokens", "")), claims,
+                      f"{sum(scores) / len(scores):.2f} ({len(scores)})" if scores else "",
+                      style="red" if r["status"] == "error" else None)
+    console.print(table)
+    console.print(f"{len(records)} runs")
+
+
+@runs_app.command("show")
+def runs_show(run_id: str, as_json: JsonOption = False) -> None:
+    """One run: request, versions, per-node timings and model calls, budget, verdicts, errors, feedback."""
+    try:
+        with _open_runs() as runs:
+            record = runs.require(run_id)
+    except PostgraphError as error:
+        fail(error)
+    if as_json:
+        print_json(record)
+        return
+    console.print(f"[bold]run[/] {record['_id']}  [bold]thread[/] {record['thread_id']}  "
+                  f"[bold]{record.get('kind', '')}[/]  status {record['status']}")
+    console.print(f"started {_when(record.get('started_at'))}, finished {_when(record.get('finished_at'))}"
+                  + (f" ({record['duration_s']:.1f}s)" if record.get("duration_s") is not None else ""), markup=False)
+    console.print(f"request: {record.get('request')}", markup=False, highlight=False)
+    if record.get("error"):
+        error = record["error"]
+        code = escape(f"[{error['code']}]")
+        console.print(f"[bold red]error[/] {code}: {escape(error['message'])}")
+    versions = Table("component", "version", title="versions")
+    for name, value in sorted((record.get("versions") or {}).items()):
+        versions.add_row(name, str(value))
+    console.print(versions)
+    if record.get("steps"):
+        steps = Table("node", "seconds", "model calls", "tokens", "model", title="steps")
+        for step in record["steps"]:
+            steps.add_row(step["node"], f"{step['seconds']:.2f}", str(step.get("model_calls", 0)),
+                          str(step.get("tokens", 0)), step.get("model") or "")
+        console.print(steps)
+    budget = record.get("budget") or {}
+    if budget:
+        console.print(f"budget: {budget.get('model_calls')} model calls, {budget.get('tokens')} tokens, "
+                      f"{budget.get('seconds')}s" + (f" - exhausted: {budget['exhausted']}" if budget.get("exhausted") else ""),
+                      markup=False)
+    if record.get("verdicts") is not None:
+        console.print(f"claims: {record['verdicts'] or 'none checked'}, citations: {record.get('citations', 0)}",
+                      markup=False)
+    for request in record.get("unsupported_requests") or []:
+        console.print(f"[yellow]not supported by the sources:[/] {escape(request)}")
+    for note in record.get("notes") or []:
+        console.print(f"[dim]note: {escape(note)}[/]")
+    for item in record.get("feedback") or []:
+        console.print(f"feedback {item['score']:.2f} ({item.get('source')}, {_when(item.get('at'))}): "
+                      f"{item.get('comment') or ''}", markup=False)
+
+
+@runs_app.command("feedback")
+def runs_feedback(
+    run_id: str,
+    score: Annotated[float, typer.Option(min=0.0, max=1.0, help="How good the post was, 0 to 1.")],
+    comment: Annotated[str | None, typer.Option(help="What was good or wrong.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record feedback on a run (and send it to Langfuse as a score when Langfuse is configured)."""
+    from postgraph.observability.tracing import score_run
+
+    settings = get_settings()
+    try:
+        with _open_runs() as runs:
+            record = runs.add_feedback(run_id, score, comment)
+    except PostgraphError as error:
+        fail(error)
+    if not settings.langfuse_enabled:
+        langfuse = "not configured"
+    else:
+        sent = score_run(settings, run_id, "user_feedback", score, comment, wait=True)
+        langfuse = "sent" if sent else f"not confirmed within {settings.langfuse_timeout_s:.1f}s"
+    if as_json:
+        print_json({"run_id": run_id, "score": score, "comment": comment, "feedback": len(record["feedback"]),
+                    "langfuse": langfuse})
+        return
+    console.print(f"feedback recorded for run {run_id} (score {score:.2f}); langfuse: {langfuse}", markup=False)
+
+
+# -- registries: prompts, models, retrieval strategies ----------------------------------
+prompts_app = typer.Typer(help="Versioned prompts: list, show, diff, promote and roll back labels.", no_args_is_help=True)
+models_app = typer.Typer(help="The model registry: list, promote and roll back each role's model.", no_args_is_help=True)
+retrieval_app = typer.Typer(
+    help="Retrieval strategies: list, promote and roll back (the index alias follows the running label).",
+    no_args_is_help=True,
+)
+app.add_typer(prompts_app, name="prompts")
+app.add_typer(models_app, name="models")
+app.add_typer(retrieval_app, name="retrieval")
+
+PromoteLabel = Annotated[str, typer.Option("--label", help="Label to move: production, staging or candidate.")]
+RollbackLabel = Annotated[str, typer.Option("--label", help="Label to move back: production, staging or candidate.")]
+EMBEDDING_NOTE = (
+    "the index holds vectors of one embedding: run `postgraph index rebuild --embedding {name}`, set "
+    "POSTGRAPH_EMBEDDING={name}, and promote a retrieval strategy naming its collection"
+)
+
+
+def _prompt_registry():
+    from postgraph.prompts import PromptRegistry
+
+    return PromptRegistry(get_settings().prompt_registry_path)
+
+
+def _show_move(move, started: float, as_json: bool, **extra: Any) -> None:
+    import time
+
+    seconds = time.perf_counter() - started
+    if as_json:
+        print_json({**move.as_dict(), "seconds": round(seconds, 4), **extra})
+        return
+    console.print(f"{move.name}: {move.label} {move.previous or '-'} -> {move.current} "
+                  f"({seconds * 1000:.0f} ms)", markup=False)
+    for key, value in extra.items():
+        console.print(f"{key}: {value}", markup=False)
+
+
+@prompts_app.command("list")
+def prompts_list(as_json: JsonOption = False) -> None:
+    """Prompts, their versions (name@version#hash) and which version each label names."""
+    from postgraph.registry.labels import LABELS
+
+    try:
+        rows = _prompt_registry().list()
+    except PostgraphError as error:
+        fail(error)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("prompt", *LABELS, "versions", title="prompts")
+    for row in rows:
+        table.add_row(row["name"], *(row["labels"].get(label, "") for label in LABELS),
+                      ", ".join(row["versions"].values()))
+    console.print(table)
+
+
+@prompts_app.command("show")
+def prompts_show(
+    name: str,
+    version: Annotated[str | None, typer.Option(help="This version (default: the one --label names).")] = None,
+    label: Annotated[str, typer.Option(help="Label to show when no version is given.")] = "production",
+    as_json: JsonOption = False,
+) -> None:
+    """One prompt version: identity, changelog, variables, parameters and template."""
+    try:
+        registry = _prompt_registry()
+        prompt = registry.load(name, version) if version else registry.get(name, label)
+    except PostgraphError as error:
+        fail(error)
+    data = {"name": prompt.name, "version": prompt.version, "identity": prompt.identity,
+            "changelog": prompt.changelog, "variables": sorted(prompt.variables),
+            "parameters": prompt.parameters, "sha256": prompt.sha256, "template": prompt.template}
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"[bold]{prompt.identity}[/]  {escape(prompt.changelog)}")
+    console.print(f"variables: {', '.join(data['variables'])}; parameters: {prompt.parameters}", markup=False)
+    console.print(prompt.template, markup=False, highlight=False)
+
+
+@prompts_app.command("diff")
+def prompts_diff(name: str, a: str, b: str) -> None:
+    """Unified diff between two versions of a prompt."""
+    try:
+        text = _prompt_registry().diff(name, a, b)
+    except PostgraphError as error:
+        fail(error)
+    sys.stdout.write(text or f"{name}: versions {a} and {b} have the same text\n")
+
+
+@prompts_app.command("promote")
+def prompts_promote(name: str, version: str, label: PromoteLabel, as_json: JsonOption = False) -> None:
+    """Point LABEL at VERSION of prompt NAME (the version must exist and fit its graph step)."""
+    import time
+
+    from postgraph.graph.pinning import check_prompt
+
+    started = time.perf_counter()
+    try:
+        registry = _prompt_registry()
+        check_prompt(registry.load(name, version))
+        move = registry.promote(name, version, label)
+    except PostgraphError as error:
+        fail(error)
+    _show_move(move, started, as_json, identity=registry.load(name, move.current).identity)
+
+
+@prompts_app.command("rollback")
+def prompts_rollback(name: str, label: RollbackLabel = "production", as_json: JsonOption = False) -> None:
+    """Move LABEL of prompt NAME back to the version it named before the last promote."""
+    import time
+
+    started = time.perf_counter()
+    try:
+        registry = _prompt_registry()
+        move = registry.rollback(name, label)
+    except PostgraphError as error:
+        fail(error)
+    _show_move(move, started, as_json, identity=registry.load(name, move.current).identity)
+
+
+def _model_registry():
+    from postgraph.registry.models import ModelRegistry
+
+    return ModelRegistry(get_settings().model_registry_path)
+
+
+@models_app.command("list")
+def models_list(as_json: JsonOption = False) -> None:
+    """Every role's model versions, with their labels, weights hash and provenance."""
+    try:
+        rows = _model_registry().list()
+    except PostgraphError as error:
+        fail(error)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("role", "version", "labels", "model", "sha256", "training run", "dataset", "notes", title="models")
+    for row in rows:
+        model = "none" if row["provider"] == "none" else f"{row['provider']}:{row['location']}"
+        table.add_row(row["role"], row["version"], ", ".join(row["labels"]), model, (row["sha256"] or "")[:12],
+                      row["training_run"] or "", row["dataset_version"] or "", row["notes"])
+    console.print(table)
+
+
+def _model_move(role: str, label: str, as_json: bool, version: str | None) -> None:
+    import time
+
+    settings = get_settings()
+    started = time.perf_counter()
+    try:
+        registry = _model_registry()
+        if version is None:
+            move = registry.rollback(role, label, settings)
+        else:
+            move = registry.promote(role, version, label, settings)
+        entry = registry.entry(role, move.current)
+    except PostgraphError as error:
+        fail(error)
+    extra: dict[str, Any] = {"model": entry.describe()}
+    if role == "embedding":
+        extra["next"] = EMBEDDING_NOTE.format(name=entry.location)
+    _show_move(move, started, as_json, **extra)
+
+
+@models_app.command("promote")
+def models_promote(role: str, version: str, label: PromoteLabel, as_json: JsonOption = False) -> None:
+    """Point LABEL of ROLE at model VERSION (local weights must match their registered sha256)."""
+    _model_move(role, label, as_json, version)
+
+
+@models_app.command("rollback")
+def models_rollback(role: str, label: RollbackLabel = "production", as_json: JsonOption = False) -> None:
+    """Move LABEL of ROLE back to the model version it named before the last promote."""
+    _model_move(role, label, as_json, None)
+
+
+def _retrieval_registry():
+    from postgraph.registry.retrieval import RetrievalRegistry
+
+    return RetrievalRegistry(get_settings().retrieval_registry_path)
+
+
+@retrieval_app.command("list")
+def retrieval_list(as_json: JsonOption = False) -> None:
+    """Retrieval strategy versions and their labels."""
+    try:
+        rows = _retrieval_registry().list()
+    except PostgraphError as error:
+        fail(error)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("version", "labels", "k", "candidates", "hybrid", "mmr λ", "floor", "filters", "collection",
+                  title="retrieval strategies")
+    for row in rows:
+        filters = {k: v for k, v in row["filters"].items() if v}
+        table.add_row(row["version"], ", ".join(row["labels"]), str(row["k"]), str(row["candidates"]),
+                      str(row["hybrid"]), str(row["mmr_lambda"]), str(row["relevance_floor"]),
+                      json.dumps(filters) if filters else "", row["collection"] or "(leave the alias)")
+    console.print(table)
+
+
+def _retrieval_move(label: str, as_json: bool, version: str | None) -> None:
+    import time
+
+    from postgraph.registry.retrieval import alias_follower
+
+    settings = get_settings()
+    started = time.perf_counter()
+    moves: list[dict[str, Any]] = []
+    try:
+        registry = _retrieval_registry()
+        follow = alias_follower(settings, label, "rollback" if version is None else "promote", moves)
+        move = registry.rollback(label, follow) if version is None else registry.promote(version, label, follow)
+    except PostgraphError as error:
+        fail(error)
+    alias = moves[0] if moves else (
+        "unchanged (the strategy names no collection)" if label == settings.retrieval_label
+        else f"unchanged (runs use the {settings.retrieval_label} label)"
+    )
+    _show_move(move, started, as_json, alias=alias)
+
+
+@retrieval_app.command("promote")
+def retrieval_promote(version: str, label: PromoteLabel, as_json: JsonOption = False) -> None:
+    """Point LABEL at strategy VERSION; for the label runs use, the index alias moves to its collection."""
+    _retrieval_move(label, as_json, version)
+
+
+@retrieval_app.command("rollback")
+def retrieval_rollback(label: RollbackLabel = "production", as_json: JsonOption = False) -> None:
+    """Move LABEL back to the strategy it named before; the index alias follows."""
+    _retrieval_move(label, as_json, None)
+
+
+# -- prompts sync (Langfuse) ------------------------------------------------------------
+@prompts_app.command("sync")
+def prompts_sync(
+    label: Annotated[str | None, typer.Option(help="Label to pull from Langfuse (default POSTGRAPH_LANGFUSE_PROMPT_LABEL).")] = None,
+    follow_langfuse: Annotated[bool, typer.Option(
+        "--follow-langfuse", help="Where Langfuse puts the label on another version, promote that version here too "
+        "(default: the registry wins and the push puts the label back).")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Push every prompt version and its labels to Langfuse, and pull where a label sits there."""
+    from postgraph.observability.langfuse_prompts import sync_registry
+
+    settings = get_settings()
+    try:
+        report = sync_registry(settings, _prompt_registry(), pull_label=label, follow_langfuse=follow_langfuse)
+    except PostgraphError as error:
+        fail(error)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        pushed = Table("prompt", "version", "action", "langfuse version", "labels", "detail", title=f"pushed to {settings.langfuse_host}")
+        for p in report.pushed:
+            pushed.add_row(p.name, p.version, p.action, str(p.langfuse_version or ""), ", ".join(p.labels), p.detail,
+                           style="red" if p.action == "conflict" else None)
+        console.print(pushed)
+        pulled = Table("prompt", "label", "langfuse version", "version", "registry had", "detail", title="pulled")
+        for p in report.pulled:
+            pulled.add_row(p.name, p.label, str(p.langfuse_version or ""), p.local_version or "",
+                           p.registry_version or "", p.detail)
+        console.print(pulled)
+        for p in report.applied:
+            console.print(f"{p.name}: {p.label} -> {p.local_version} (followed Langfuse)", markup=False)
+    raise typer.Exit(1 if report.conflicts else 0)

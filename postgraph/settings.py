@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -175,6 +175,79 @@ class Settings(BaseSettings):
     temperature: float = Field(default=0.3, ge=0, le=2, description="Sampling temperature of drafting.")
     model_critique: bool = Field(default=True, description="Ask the critic model after the rule checks.")
     require_approval: bool = Field(default=False, description="Pause for approve / edit / reject before the answer.")
+
+    # --- registries (versioned prompts, models and retrieval strategies, with labels) ---
+    prompt_registry_path: Path = Field(
+        default=PROJECT_ROOT / "postgraph" / "prompts" / "registry.json",
+        description="Labels of the prompts (which version production, staging and candidate use); "
+        "the prompt files are <name>/<version>.txt beside it.",
+    )
+    model_registry_path: Path = Field(
+        default=PROJECT_ROOT / "postgraph" / "registry" / "models.json",
+        description="Model registry: versions of each role's model (provider, location, sha256, "
+        "training run, dataset version) and their labels.",
+    )
+    retrieval_registry_path: Path = Field(
+        default=PROJECT_ROOT / "postgraph" / "registry" / "retrieval.json",
+        description="Retrieval strategy registry: versions of k, candidates, hybrid, MMR, relevance "
+        "floor, default filters and the collection the alias names, and their labels.",
+    )
+    prompt_label: Literal["production", "staging", "candidate"] = Field(
+        default="production",
+        description="Label of the prompt versions runs use (a prompt without this label uses its production version).",
+    )
+    model_label: Literal["production", "staging", "candidate"] = Field(
+        default="production",
+        description="Label of the registry models runs use for roles without their own model id.",
+    )
+    retrieval_label: Literal["production", "staging", "candidate"] = Field(
+        default="production",
+        description="Label of the retrieval strategy runs use; promoting or rolling back this label moves the index alias.",
+    )
+
+    # --- observability: run records, logs, Langfuse ------------------------------------
+    record_runs: bool = Field(
+        default=True,
+        description="Record every graph run (versions, timings, budget, verdicts, errors, feedback) in "
+        "the runs collection of the document store.",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="Log lines as JSON objects (one per line) or as plain text."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="WARNING", description="Lowest level of the postgraph logger that is written."
+    )
+    log_to: Literal["stderr", "file"] = Field(
+        default="stderr", description="Where logs go: stderr, or the file data_dir/logs/postgraph.jsonl."
+    )
+    langfuse_public_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("postgraph_langfuse_public_key", "langfuse_public_key"),
+        description="Langfuse public key (also read from LANGFUSE_PUBLIC_KEY). Langfuse is used only when "
+        "the public key, the secret key and the host are all set.",
+    )
+    langfuse_secret_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("postgraph_langfuse_secret_key", "langfuse_secret_key"),
+        description="Langfuse secret key (also read from LANGFUSE_SECRET_KEY).",
+    )
+    langfuse_host: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("postgraph_langfuse_host", "langfuse_host", "langfuse_base_url"),
+        description="Langfuse server URL (also read from LANGFUSE_HOST or LANGFUSE_BASE_URL).",
+    )
+    langfuse_timeout_s: float = Field(
+        default=2.0, gt=0, le=60,
+        description="Longest wait for Langfuse at the end of a run (flush) and per request of prompt "
+        "sync; an unreachable Langfuse never delays a run by more than this.",
+    )
+    langfuse_prompt_label: str = Field(
+        default="production", description="Label whose prompt versions `prompts sync` pulls from Langfuse."
+    )
+
+    @property
+    def langfuse_enabled(self) -> bool:
+        return bool(self.langfuse_public_key and self.langfuse_secret_key and self.langfuse_host)
 
     @field_validator("data_dir", "mongo_venv", mode="after")
     @classmethod

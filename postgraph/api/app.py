@@ -1,4 +1,4 @@
-"""FastAPI application: health, document ingestion by upload, documents, search.
+"""FastAPI application: health, document ingestion by upload, documents, search, run records and feedback.
 
 Resources (store, index, embedding model) are built once in the lifespan and handed to routes
 through dependencies. The in-process Qdrant allows one process per path, so the API owns it
@@ -23,6 +23,8 @@ from postgraph.api.schemas import (
     DocumentDetail,
     DocumentSummary,
     ErrorResponse,
+    FeedbackIn,
+    FeedbackOut,
     Health,
     IngestResponse,
     SearchHit,
@@ -30,8 +32,14 @@ from postgraph.api.schemas import (
 from postgraph.components import open_ingestor
 from postgraph.ingestion import FileReport, Ingestor
 from postgraph.settings import Settings, get_settings
-from postgraph.tools.errors import FileTooLarge, IngestError, PostgraphError, StoreUnavailable
+from postgraph.tools.errors import (
+    FileTooLarge,
+    IngestError,
+    PostgraphError,
+    StoreUnavailable,
+)
 from postgraph.tools.retrieval import search_chunks
+from postgraph.tools.run_store import RunStore, UnknownRun
 
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 MAX_FILES_PER_UPLOAD = 50
@@ -42,6 +50,18 @@ def ingestor(request: Request) -> Ingestor:
 
 
 IngestorDep = Annotated[Ingestor, Depends(ingestor)]
+
+
+def run_store(request: Request) -> RunStore:
+    """Run records live in the document store's database."""
+    return RunStore.of(request.app.state.ingestor.store)
+
+
+RunStoreDep = Annotated[RunStore, Depends(run_store)]
+
+
+def _unknown_run(error: UnknownRun) -> JSONResponse:
+    return JSONResponse(status_code=404, content={"error": {"code": error.code, "message": error.message}})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -113,6 +133,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ) -> list[SearchHit]:
         hits = search_chunks(ing.index, ing.embeddings, q, k=k, author=author, block_kind=kind)
         return [SearchHit(**hit) for hit in hits]
+
+    @app.get("/runs")
+    def list_runs(
+        runs: RunStoreDep,
+        status: str | None = None,
+        thread_id: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+    ) -> list[dict]:
+        """Recorded graph runs, newest first."""
+        return runs.list(limit=limit, status=status, thread_id=thread_id)
+
+    @app.get("/runs/{run_id}", response_model=None, responses={404: {"model": ErrorResponse}})
+    def get_run(run_id: str, runs: RunStoreDep) -> dict | JSONResponse:
+        try:
+            return runs.require(run_id)
+        except UnknownRun as error:
+            return _unknown_run(error)
+
+    @app.post("/runs/{run_id}/feedback", response_model=FeedbackOut, responses={404: {"model": ErrorResponse}})
+    def give_feedback(run_id: str, body: FeedbackIn, request: Request, runs: RunStoreDep) -> FeedbackOut | JSONResponse:
+        """Store feedback on a run; with Langfuse configured it is also queued as a score on the
+        run's trace (sent in the background: the request never waits for Langfuse)."""
+        from postgraph.observability.tracing import score_run
+
+        try:
+            record = runs.add_feedback(run_id, body.score, body.comment, source="api")
+        except UnknownRun as error:
+            return _unknown_run(error)
+        queued = score_run(request.app.state.settings, run_id, "user_feedback", body.score, body.comment)
+        return FeedbackOut(run_id=run_id, score=body.score, comment=body.comment,
+                           feedback_count=len(record["feedback"]), langfuse="queued" if queued else "not configured")
 
     return app
 

@@ -84,3 +84,16 @@ class SearchHit(BaseModel):
     score: float
     text: str
     metadata: dict[str, Any]
+
+
+class FeedbackIn(BaseModel):
+    score: float = Field(ge=0.0, le=1.0, description="How good the run's post was, 0 to 1.")
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class FeedbackOut(BaseModel):
+    run_id: str
+    score: float
+    comment: str | None
+    feedback_count: int
+    langfuse: str = Field(description="queued (sent as a score by the SDK in the background) or not configured")

@@ -19,6 +19,9 @@ from postgraph.tools.sparse_embeddings import BM25SparseEmbeddings
 
 if TYPE_CHECKING:
     from postgraph.graph.context import Context
+    from postgraph.prompts import PromptRegistry
+    from postgraph.registry.models import ModelRegistry
+    from postgraph.registry.retrieval import RetrievalRegistry
     from postgraph.tools.vector_index import VectorIndex
 
 
@@ -77,6 +80,25 @@ class Resources:
                 )
             return self._index
 
+    # The registries are cheap handles on their files: each run reads them afresh (pinning).
+    @cached_property
+    def prompt_registry(self) -> PromptRegistry:
+        from postgraph.prompts import PromptRegistry
+
+        return PromptRegistry(self.settings.prompt_registry_path)
+
+    @cached_property
+    def model_registry(self) -> ModelRegistry:
+        from postgraph.registry.models import ModelRegistry
+
+        return ModelRegistry(self.settings.model_registry_path)
+
+    @cached_property
+    def retrieval_registry(self) -> RetrievalRegistry:
+        from postgraph.registry.retrieval import RetrievalRegistry
+
+        return RetrievalRegistry(self.settings.retrieval_registry_path)
+
     def model_id(self, model_id: str) -> str:
         """The id a role uses: its own, or the default model of the configured provider."""
         if model_id:
@@ -105,9 +127,19 @@ _default_lock = threading.Lock()
 
 
 def resources_for(context: Context) -> Resources:
+    """The run's adapters. The first call of a run also pins the registry versions it uses
+    (graph/pinning.py), which fills the context's empty model ids: every node asks for its
+    resources before it reads them."""
+    resources = context.resources if context.resources is not None else _shared()
+    if context.pinned is None:
+        from postgraph.graph.pinning import pin
+
+        pin(context, resources)
+    return resources
+
+
+def _shared() -> Resources:
     global _default
-    if context.resources is not None:
-        return context.resources
     with _default_lock:
         if _default is None:
             _default = Resources(get_settings())

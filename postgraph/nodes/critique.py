@@ -10,9 +10,9 @@ from postgraph.graph.budget import charge, exhausted
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
 from postgraph.graph.model_calls import complete_structured
+from postgraph.graph.pinning import prompt_for
 from postgraph.graph.resources import resources_for
 from postgraph.graph.state import CritiqueIssue, State
-from postgraph.prompts import load_prompt
 from postgraph.tools.linkedin_rules import check_post
 
 
@@ -33,7 +33,7 @@ def critique(state: State, runtime: Runtime[Context]) -> dict:
     update: dict = {}
     if context.model_critique and not exhausted(state, context):
         model = resources_for(context).chat_model(context.critic_model)
-        prompt = load_prompt("critique").format(audience=plan.audience, post=post)
+        prompt = prompt_for(context, "critique").format(audience=plan.audience, post=post)
         result = complete_structured(model, prompt, ModelCritique, degraded=ModelCritique())
         update["budget"] = charge(state, calls=result.calls, tokens=result.tokens)
         if result.degraded:

@@ -12,9 +12,10 @@ from postgraph.graph.budget import charge, exhausted
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
 from postgraph.graph.model_calls import complete_text
+from postgraph.graph.pinning import prompt_for, prompt_parameter
 from postgraph.graph.resources import resources_for
 from postgraph.graph.state import Evidence, Plan, State
-from postgraph.prompts import load_prompt, style_examples
+from postgraph.prompts import Prompt, style_examples
 from postgraph.tools.extractive import extractive_post
 from postgraph.tools.post_edits import clean_model_post
 
@@ -32,8 +33,8 @@ def notes_block(evidence: list[Evidence]) -> str:
     return "\n".join(lines)
 
 
-def draft_prompt(plan: Plan, evidence: list[Evidence]) -> str:
-    return load_prompt("draft").format(
+def draft_prompt(prompt: Prompt, plan: Plan, evidence: list[Evidence]) -> str:
+    return prompt.format(
         examples="\n\n".join(style_examples()),
         notes=notes_block(evidence),
         audience=plan.audience,
@@ -51,9 +52,11 @@ def draft(state: State, runtime: Runtime[Context]) -> dict:
         return {"draft": extractive_post(plan, evidence, embed),
                 "notes": [f"draft: budget exhausted ({reason}); composed from source sentences"]}
     model = resources_for(context).chat_model(context.drafter_model)
+    prompt = prompt_for(context, "draft")
     result = complete_text(
-        model, draft_prompt(plan, evidence),
-        max_tokens=context.draft_max_tokens, stop=STOP, temperature=context.temperature,
+        model, draft_prompt(prompt, plan, evidence), stop=STOP,
+        max_tokens=prompt_parameter(context, prompt, "max_tokens"),
+        temperature=prompt_parameter(context, prompt, "temperature"),
     )
     update: dict = {"budget": charge(state, calls=1, tokens=result.tokens)}
     post = clean_model_post(MARKER.sub("", result.text))

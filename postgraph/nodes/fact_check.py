@@ -11,9 +11,9 @@ from postgraph.graph.budget import charge, exhausted
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
 from postgraph.graph.model_calls import complete_structured
+from postgraph.graph.pinning import prompt_for
 from postgraph.graph.resources import resources_for
 from postgraph.graph.state import Citation, ClaimCheck, Evidence, State
-from postgraph.prompts import load_prompt
 from postgraph.tools.claims import check_claims, extract_claims
 
 
@@ -69,7 +69,7 @@ def _entailment(state: State, context: Context, checks: list[ClaimCheck], eviden
         if check.verdict != "supported" or check.chunk_id not in by_id or exhausted(state, context):
             judged.append(check)
             continue
-        prompt = load_prompt("entailment").format(evidence=by_id[check.chunk_id].text, claim=check.claim)
+        prompt = prompt_for(context, "entailment").format(evidence=by_id[check.chunk_id].text, claim=check.claim)
         result = complete_structured(model, prompt, Entailment, degraded=Entailment(entailed=True))
         calls, tokens = calls + result.calls, tokens + result.tokens
         if result.degraded:

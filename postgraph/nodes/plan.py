@@ -13,9 +13,9 @@ from postgraph.graph.budget import charge, exhausted
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
 from postgraph.graph.model_calls import complete_structured
+from postgraph.graph.pinning import prompt_for
 from postgraph.graph.resources import resources_for
 from postgraph.graph.state import Plan, State
-from postgraph.prompts import load_prompt
 from postgraph.tools.sparse_embeddings import terms
 
 WORDS = re.compile(r"\b(\d{2,3})\s*(?:-| )?words?\b", re.I)
@@ -80,7 +80,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict:
     if reason := exhausted(state, context):
         ideas, notes = fallback, [f"plan: budget exhausted ({reason}); planned from the request alone"]
     else:
-        prompt = load_prompt("plan").format(request=state["request"])
+        prompt = prompt_for(context, "plan").format(request=state["request"])
         model = resources_for(context).chat_model(context.planner_model)
         result = complete_structured(model, prompt, PlanIdeas, degraded=fallback)
         ideas = sensible_ideas(result.value, state["request"], fallback)

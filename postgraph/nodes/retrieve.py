@@ -6,6 +6,7 @@ from langgraph.runtime import Runtime
 
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
+from postgraph.graph.pinning import retrieval_for
 from postgraph.graph.resources import resources_for
 from postgraph.graph.state import State
 from postgraph.tools.retrieval import hybrid_search
@@ -16,17 +17,14 @@ def retrieve(state: State, runtime: Runtime[Context]) -> dict:
     context = runtime.context
     resources = resources_for(context)
     plan = state["plan"]
+    strategy = retrieval_for(context)  # the registry's strategy, with the context's overrides
     evidence = hybrid_search(
         resources.index,
         resources.embeddings,
         resources.sparse,
         plan.queries,
-        filters=state.get("filters"),
-        k=context.retrieval_k,
-        candidates=context.retrieval_candidates,
-        hybrid=context.hybrid,
-        mmr_lambda=context.mmr_lambda,
-        relevance_floor=context.relevance_floor,
+        filters=strategy.filters_for(state.get("filters")),
+        **strategy.search_parameters(),
     )
     update: dict = {"evidence": evidence}
     if not evidence:

@@ -10,10 +10,11 @@ from postgraph.graph.budget import charge, exhausted
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
 from postgraph.graph.model_calls import complete_text
+from postgraph.graph.pinning import prompt_for, prompt_parameter
 from postgraph.graph.resources import resources_for
 from postgraph.graph.state import State
 from postgraph.nodes.draft import MARKER, STOP, notes_block
-from postgraph.prompts import load_prompt, style_examples
+from postgraph.prompts import style_examples
 from postgraph.tools.extractive import expand_with_evidence
 from postgraph.tools.linkedin_rules import apply_format_fixes
 from postgraph.tools.post_edits import clean_model_post, remove_sentences, trim_to_words
@@ -35,14 +36,16 @@ def revise(state: State, runtime: Runtime[Context]) -> dict:
     rewrite = [i for i in state.get("critique", []) if i.code not in CODE_FIXES]
     if rewrite and not exhausted(state, context):
         model = resources_for(context).chat_model(context.reviser_model)
-        prompt = load_prompt("revise").format(
+        template = prompt_for(context, "revise")
+        prompt = template.format(
             examples="\n\n".join(style_examples()[:1]),
             notes=notes_block(state["evidence"]),
             post=post,
             instructions=" ".join(i.instruction for i in rewrite),
         )
-        result = complete_text(model, prompt, max_tokens=context.draft_max_tokens, stop=STOP,
-                               temperature=context.temperature)
+        result = complete_text(model, prompt, stop=STOP,
+                               max_tokens=prompt_parameter(context, template, "max_tokens"),
+                               temperature=prompt_parameter(context, template, "temperature"))
         update["budget"] = charge(state, calls=1, tokens=result.tokens)
         rewritten = clean_model_post(MARKER.sub("", result.text))
         if len(rewritten.split()) >= 10:

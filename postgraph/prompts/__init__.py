@@ -1,62 +1,27 @@
-"""Prompt files and their loader. Each prompt is a text file with a small header:
+"""Versioned prompt files, the registry that loads, hashes and labels them, and the original
+example posts the drafter is shown. See `registry.py` for the file format.
 
-    version: 1
-    changelog: what changed in this version
-    ---
-    the template, with {placeholders}
-
-A prompt's identity is its name, version and the sha256 of the file, recorded with every run.
+The graph loads prompts only through the registry, by label (`postgraph.graph.pinning`);
+`load_prompt` reads the repository's own registry, for scripts and notebooks.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from string import Formatter
+
+from postgraph.prompts.registry import Prompt, PromptRegistry, parse_prompt
 
 PROMPT_DIR = Path(__file__).parent
+REGISTRY_PATH = PROMPT_DIR / "registry.json"
+
+__all__ = ["PROMPT_DIR", "Prompt", "PromptRegistry", "examples_sha256", "load_prompt", "parse_prompt", "style_examples"]
 
 
-@dataclass(frozen=True)
-class Prompt:
-    name: str
-    version: str
-    changelog: str
-    template: str
-    sha256: str
-
-    @property
-    def variables(self) -> set[str]:
-        return {field for _, field, _, _ in Formatter().parse(self.template) if field}
-
-    @property
-    def identity(self) -> str:
-        return f"{self.name}@{self.version}#{self.sha256[:12]}"
-
-    def format(self, **values: object) -> str:
-        missing = self.variables - values.keys()
-        if missing:
-            raise KeyError(f"prompt {self.name} needs {sorted(missing)}")
-        return self.template.format(**values)
-
-
-@cache
-def load_prompt(name: str) -> Prompt:
-    path = PROMPT_DIR / f"{name}.txt"
-    raw = path.read_text(encoding="utf-8")
-    header, sep, template = raw.partition("\n---\n")
-    if not sep:
-        raise ValueError(f"{path} has no '---' line between header and template")
-    fields = dict(line.split(":", 1) for line in header.strip().splitlines())
-    return Prompt(
-        name=name,
-        version=fields["version"].strip(),
-        changelog=fields.get("changelog", "").strip(),
-        template=template,
-        sha256=hashlib.sha256(raw.encode()).hexdigest(),
-    )
+def load_prompt(name: str, label: str = "production") -> Prompt:
+    """The version of `name` that `label` names in the repository's registry."""
+    return PromptRegistry(REGISTRY_PATH).get(name, label)
 
 
 @cache

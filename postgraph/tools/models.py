@@ -722,9 +722,15 @@ def complete(
     """Raw completion with any chat model: llama.cpp and Ollama continue the prompt without a
     chat template; other chat models (test fakes) get the prompt as one user message."""
     if isinstance(model, (LlamaCppChatModel, OllamaChatModel)):
-        return model.complete(
-            prompt, max_tokens=max_tokens, stop=stop, temperature=temperature, schema=schema
-        )
+        from postgraph.observability.llm_runs import completion_run
+
+        # A raw completion bypasses LangChain's callbacks: report it to them (tracing) by hand.
+        with completion_run(model, prompt, max_tokens=max_tokens, temperature=temperature, stop=stop) as run:
+            completion = model.complete(
+                prompt, max_tokens=max_tokens, stop=stop, temperature=temperature, schema=schema
+            )
+            run.end(completion.text, completion.usage)
+        return completion
     runnable: Runnable = bind_json_schema(model, schema) if schema is not None else model
     call = {
         k: v for k, v in {"max_tokens": max_tokens, "temperature": temperature}.items() if v is not None

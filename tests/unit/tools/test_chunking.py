@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from itertools import pairwise
 
 import pytest
 
@@ -119,7 +120,7 @@ def test_short_text_blocks_merge_up_to_max_tokens(count):
     assert len(chunks) > 1
     assert all(len(c.block_orders) > 1 for c in chunks[:-1])
     # Merged greedily: adding the next chunk's first sentence would have overflowed.
-    for current, following in zip(chunks, chunks[1:]):
+    for current, following in pairwise(chunks):
         first_next = sentences_of(following)[0]
         assert count(current.text) + count(first_next) > 40
     # Paragraphs stay paragraphs inside a chunk.
@@ -191,7 +192,7 @@ def test_consecutive_chunks_of_a_section_share_sentences_within_the_overlap(coun
     chunks = chunk(blocks, count, max_tokens=40, overlap=overlap)
 
     assert len(chunks) >= 3
-    for a, b in zip(chunks, chunks[1:]):
+    for a, b in pairwise(chunks):
         shared = shared_sentences(a, b)
         assert shared, f"chunks {a.order} and {b.order} share nothing"
         assert sum(count(s) for s in shared) <= overlap

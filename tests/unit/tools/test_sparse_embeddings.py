@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from postgraph.tools.sparse_embeddings import STOPWORDS, BM25SparseEmbeddings, term_id, terms
+from postgraph.tools.sparse_embeddings import (
+    STOPWORDS,
+    BM25SparseEmbeddings,
+    term_id,
+    terms,
+)
 
 
 def weight_of(vector, term: str) -> float:

@@ -1,0 +1,215 @@
+"""The model registry: for each role, numbered versions of the model it uses, and labels.
+
+    {"drafter": {"versions": {"1": {"provider": "llamacpp", "location": "gemma3-270m",
+                                   "sha256": "...", "training_run": null, "dataset_version": null,
+                                   "notes": "..."}},
+                 "labels": {"production": "1"}, "history": {"production": ["1"]}},
+     ...}
+
+Chat roles (planner, drafter, critic, reviser, judge) name a chat model: provider `llamacpp`
+(location: `gemma3-270m` for the packaged model, or a GGUF path, relative paths from the
+repository root), `ollama` (location: a model tag), or `none` (judge only: no entailment
+model, deterministic claim checks alone). The `embedding` role records the embedding model
+(location: an embedding name such as `minilm-l6-v2-int8`); the vectors in the index were made
+with one, so changing it means `postgraph index rebuild`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from postgraph.registry import labels as lbl
+from postgraph.registry.labels import LabelMove, RegistryError, RegistryFile
+from postgraph.settings import PROJECT_ROOT, Settings
+
+CHAT_ROLES = ("planner", "drafter", "critic", "reviser", "judge")
+ROLES = (*CHAT_ROLES, "embedding")
+NO_MODEL = "none"
+
+
+class ModelEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider: str = Field(min_length=1, description="llamacpp, ollama, none (judge), or the embedding's provider.")
+    location: str | None = Field(default=None, description="GGUF path, 'gemma3-270m', an Ollama tag, or an embedding name.")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$", description="sha256 of local weights.")
+    training_run: str | None = Field(default=None, description="Fine-tuning run that produced the weights.")
+    dataset_version: str | None = Field(default=None, description="Version of the fine-tuning dataset.")
+    notes: str = ""
+
+    @property
+    def model_id(self) -> str:
+        """The chat model id ("provider:name") the graph loads; empty for provider none."""
+        if self.provider == NO_MODEL:
+            return ""
+        location = self.location or ""
+        if self.provider == "llamacpp" and is_file_location(location) and not Path(location).expanduser().is_absolute():
+            location = str((PROJECT_ROOT / location).resolve())
+        return f"{self.provider}:{location}"
+
+    def describe(self) -> str:
+        return NO_MODEL if self.provider == NO_MODEL else f"{self.provider}:{self.location}"
+
+
+# --- weights -------------------------------------------------------------------------------
+
+_digests: dict[tuple[str, int, int], str] = {}
+_digests_lock = threading.Lock()
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, computed once per (path, size, mtime) in this process: a 250 MB GGUF
+    takes about half a second, and every run records it."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _digests_lock:
+        if key in _digests:
+            return _digests[key]
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    with _digests_lock:
+        _digests[key] = digest.hexdigest()
+    return _digests[key]
+
+
+def local_weights(model_id: str, settings: Settings) -> Path | None:
+    """The GGUF file a llamacpp model id stands for, or None for models that are not local
+    files (Ollama tags, test fakes, no model)."""
+    provider, _, name = model_id.partition(":")
+    if provider != "llamacpp" or not name:
+        return None
+    from postgraph.tools.models import gguf_path_for
+
+    return gguf_path_for(name, settings)
+
+
+def weights_sha256(model_id: str, settings: Settings) -> str | None:
+    """sha256 of the model's local weights, or None when it has none on disk (yet)."""
+    path = local_weights(model_id, settings)
+    return file_sha256(path) if path is not None and path.is_file() else None
+
+
+def is_file_location(location: str | None) -> bool:
+    return bool(location) and (location.endswith(".gguf") or "/" in location)
+
+
+def verify_weights(role: str, version: str, entry: ModelEntry, settings: Settings) -> None:
+    """Refuse a GGUF file whose sha256 is not the registered one. Files not on disk yet pass
+    (a missing file is refused when the model is loaded), and so does the packaged model,
+    which is assembled and checked against its published sha256 whenever it is loaded; that
+    also keeps a rollback from importing the model layer (about a second)."""
+    if entry.sha256 is None or entry.provider != "llamacpp" or not is_file_location(entry.location):
+        return
+    actual = weights_sha256(entry.model_id, settings)
+    if actual is not None and actual != entry.sha256:
+        from postgraph.tools.errors import ModelUnavailable
+
+        raise ModelUnavailable(
+            f"{role}@{version}: the weights at {local_weights(entry.model_id, settings)} have sha256 "
+            f"{actual[:12]}…, the registry expects {entry.sha256[:12]}…. Put the registered file back, "
+            "or register the new file as a new version."
+        )
+
+
+# --- the registry --------------------------------------------------------------------------
+
+
+class ModelRegistry:
+    def __init__(self, path: Path) -> None:
+        self.file = RegistryFile(path, "model")
+
+    def _role(self, data: dict[str, Any], role: str) -> dict[str, Any]:
+        if role not in ROLES:
+            raise RegistryError(f"Unknown role {role!r}; roles: {', '.join(ROLES)}.")
+        if role not in data:
+            raise RegistryError(f"The model registry has no versions for role {role}.")
+        return data[role]
+
+    @staticmethod
+    def _entry(role: str, version: str, raw: dict[str, Any]) -> ModelEntry:
+        try:
+            return ModelEntry.model_validate(raw)
+        except ValidationError as error:
+            raise RegistryError(f"Model {role}@{version} is not a valid entry: {error}") from error
+
+    def roles(self) -> list[str]:
+        return [role for role in ROLES if role in self.file.read()]
+
+    def versions(self, role: str) -> list[str]:
+        return lbl.version_order(self._role(self.file.read(), role).get("versions") or {})
+
+    def entry(self, role: str, version: str) -> ModelEntry:
+        versions = self._role(self.file.read(), role).get("versions") or {}
+        if version not in versions:
+            raise RegistryError(f"Role {role} has no model version {version!r}; versions: "
+                                f"{', '.join(lbl.version_order(versions)) or 'none'}.")
+        return self._entry(role, version, versions[version])
+
+    def resolve(self, role: str, label: str = lbl.DEFAULT_LABEL) -> tuple[str, ModelEntry] | None:
+        """(version, entry) that `label` names for `role`; None when the registry has no such role."""
+        data = self.file.read()
+        if role not in data:
+            return None
+        version = lbl.current(data[role], role, label)
+        return version, self.entry(role, version)
+
+    def list(self) -> list[dict[str, Any]]:
+        data = self.file.read()
+        rows = []
+        for role in self.roles():
+            entry = data[role]
+            for version in lbl.version_order(entry.get("versions") or {}):
+                model = self._entry(role, version, entry["versions"][version])
+                rows.append({
+                    "role": role, "version": version,
+                    "labels": sorted(k for k, v in (entry.get("labels") or {}).items() if v == version),
+                    **model.model_dump(),
+                })
+        return rows
+
+    def check(self) -> None:
+        data = self.file.read()
+        for role in data:
+            self._role(data, role)
+            versions = data[role].get("versions") or {}
+            for version, raw in versions.items():
+                self._entry(role, version, raw)
+            lbl.check_entry(data[role], role, versions)
+
+    def register(self, role: str, entry: ModelEntry, settings: Settings | None = None) -> str:
+        """Add `entry` as the role's next version (no label moves). The sha256 of local weights
+        is computed when the entry does not carry it."""
+        if settings is not None and entry.sha256 is None and entry.provider == "llamacpp":
+            digest = weights_sha256(entry.model_id, settings)
+            if digest is not None:
+                entry = entry.model_copy(update={"sha256": digest})
+        with self.file.edit() as data:
+            if role not in ROLES:
+                raise RegistryError(f"Unknown role {role!r}; roles: {', '.join(ROLES)}.")
+            versions = data.setdefault(role, {}).setdefault("versions", {})
+            version = lbl.next_version(versions)
+            versions[version] = entry.model_dump()
+            return version
+
+    def promote(self, role: str, version: str, label: str, settings: Settings) -> LabelMove:
+        """Point the role's `label` at `version`, after checking its weights' sha256."""
+        with self.file.edit() as data:
+            entry = self._role(data, role)
+            versions = entry.get("versions") or {}
+            if version in versions:
+                verify_weights(role, version, self._entry(role, version, versions[version]), settings)
+            return lbl.promote(entry, role, version, label, versions)
+
+    def rollback(self, role: str, label: str, settings: Settings) -> LabelMove:
+        with self.file.edit() as data:
+            entry = self._role(data, role)
+            target = lbl.rollback_target(entry, role, label)
+            verify_weights(role, target, self._entry(role, target, entry["versions"][target]), settings)
+            return lbl.rollback(entry, role, label)

@@ -1,0 +1,83 @@
+"""Rollback drills run the real compiled graph with fake chat models that record what they
+were asked, over the session's in-memory sample index, against copies of the registries."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langgraph.checkpoint.memory import InMemorySaver
+from pydantic import Field
+
+from postgraph.graph.resources import Resources
+from postgraph.graph.state import checkpoint_serde
+from postgraph.settings import PROJECT_ROOT, Settings
+from postgraph.writer import PostWriter
+
+PLAN = json.dumps({"angle": "A nightly retrieval eval caught a chunking regression", "key_points": ["recall fell"]})
+GOOD = (
+    "Our nightly retrieval eval paid for itself in one night.\n\n"
+    "Recall@10 fell from 0.87 to 0.71 after a change to the chunk size. "
+    "The chunking change was reverted within 6 hours of the failed run.\n\n"
+    "Cheap evals with hard thresholds catch quiet failures.\n\n#MLOps #Retrieval"
+)
+NO_ISSUES = json.dumps({"issues": []})
+
+
+class RecordingFake(FakeListChatModel):
+    """A fake chat model that keeps every prompt and call parameter it received."""
+
+    prompts: list[str] = Field(default_factory=list)
+    calls: list[dict[str, Any]] = Field(default_factory=list)
+
+    def _call(self, messages, stop=None, run_manager=None, **kwargs):
+        self.prompts.append(str(messages[-1].content))
+        self.calls.append(dict(kwargs))
+        return super()._call(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+
+def copy_registries(root: Path) -> dict[str, Path]:
+    prompts = root / "prompts"
+    shutil.copytree(PROJECT_ROOT / "postgraph" / "prompts", prompts,
+                    ignore=shutil.ignore_patterns("*.py", "__pycache__", "examples"))
+    return {
+        "prompt_registry_path": prompts / "registry.json",
+        "model_registry_path": Path(shutil.copy(PROJECT_ROOT / "postgraph" / "registry" / "models.json", root)),
+        "retrieval_registry_path": Path(shutil.copy(PROJECT_ROOT / "postgraph" / "registry" / "retrieval.json", root)),
+    }
+
+
+@pytest.fixture
+def registry_paths(tmp_path: Path) -> dict[str, Path]:
+    return copy_registries(tmp_path / "registries")
+
+
+@pytest.fixture
+def fakes() -> dict[str, RecordingFake]:
+    """Chat models by model id: each role's usual fake, and a second drafter."""
+    return {
+        "fake:planner": RecordingFake(responses=[PLAN]),
+        "fake:drafter": RecordingFake(responses=[GOOD]),
+        "fake:drafter-v2": RecordingFake(responses=["Retrieval evals are great and everyone should run them."]),
+        "fake:critic": RecordingFake(responses=[NO_ISSUES]),
+        "fake:reviser": RecordingFake(responses=[GOOD]),
+    }
+
+
+@pytest.fixture
+def drill_writer(registry_paths, fakes, sample_index, embeddings, tmp_path):
+    """build(**settings) -> a PostWriter over the registry copies; roles not named in the
+    settings take their model from the registry copy."""
+
+    def build(index=None, **overrides: Any) -> PostWriter:
+        settings = Settings(data_dir=tmp_path / "data", judge_model="", **registry_paths, **overrides)
+        resources = Resources(settings, chat_models=fakes, index=index or sample_index, embeddings=embeddings)
+        resources.embedding_version = "minilm-l6-v2-int8@1"
+        return PostWriter(settings, InMemorySaver(serde=checkpoint_serde()), resources)
+
+    return build
+
