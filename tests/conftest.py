@@ -76,3 +76,11 @@ def sample_index(embeddings):
     index = build_sample_index(embeddings)
     yield index
     index.close()
+
+
+@pytest.fixture
+def registry_paths(tmp_path: Path) -> dict[str, Path]:
+    """Settings overrides pointing at fresh copies of the prompt, model and retrieval registries."""
+    from support.registries import copy_registries
+
+    return copy_registries(tmp_path / "registries")

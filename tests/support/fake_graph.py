@@ -4,6 +4,8 @@ newsletters, embedded with the real model."""
 
 from __future__ import annotations
 
+import json
+
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from qdrant_client import QdrantClient
 
@@ -62,3 +64,16 @@ def fake_resources(settings: Settings, index: VectorIndex, embeddings, **scripts
     resources = Resources(settings, chat_models=models, index=index, embeddings=embeddings)
     resources.embedding_version = "minilm-l6-v2-int8@1"
     return resources
+
+
+# A standard scripted run: the request, the planner's answer, a draft whose claims the sample
+# index supports, and a critic with nothing to say.
+REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 50 words"
+PLAN = json.dumps({"angle": "A nightly retrieval eval caught a chunking regression", "key_points": ["recall fell"]})
+GOOD = (
+    "Our nightly retrieval eval paid for itself in one night.\n\n"
+    "Recall@10 fell from 0.87 to 0.71 after a change to the chunk size. "
+    "The chunking change was reverted within 6 hours of the failed run.\n\n"
+    "Cheap evals with hard thresholds catch quiet failures.\n\n#MLOps #Retrieval"
+)
+NO_ISSUES = json.dumps({"issues": []})

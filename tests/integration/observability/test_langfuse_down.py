@@ -5,7 +5,6 @@ and kept as user properties."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -18,16 +17,8 @@ from support.langfuse_server import SilentServer, closed_port
 
 from postgraph.observability.tracing import Tracing
 from postgraph.settings import PROJECT_ROOT, Settings
+from support.fake_graph import GOOD, NO_ISSUES, PLAN, REQUEST
 
-PLAN = json.dumps({"angle": "A nightly retrieval eval caught a chunking regression", "key_points": ["recall fell"]})
-GOOD = (
-    "Our nightly retrieval eval paid for itself in one night.\n\n"
-    "Recall@10 fell from 0.87 to 0.71 after a change to the chunk size. "
-    "The chunking change was reverted within 6 hours of the failed run.\n\n"
-    "Cheap evals with hard thresholds catch quiet failures.\n\n#MLOps #Retrieval"
-)
-NO_ISSUES = json.dumps({"issues": []})
-REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 50 words"
 TIMEOUT = 1.0
 SLACK = 0.75  # scheduling noise on a loaded 2-core machine
 

@@ -4,7 +4,6 @@ scores for evaluations and feedback."""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 
@@ -19,16 +18,8 @@ from support.langfuse_server import (
 from postgraph.observability.langfuse_prompts import LangfuseUnavailable, sync_prompts
 from postgraph.observability.tracing import Tracing, score_run
 from postgraph.settings import Settings
+from support.fake_graph import GOOD, NO_ISSUES, PLAN, REQUEST
 
-PLAN = json.dumps({"angle": "A nightly retrieval eval caught a chunking regression", "key_points": ["recall fell"]})
-GOOD = (
-    "Our nightly retrieval eval paid for itself in one night.\n\n"
-    "Recall@10 fell from 0.87 to 0.71 after a change to the chunk size. "
-    "The chunking change was reverted within 6 hours of the failed run.\n\n"
-    "Cheap evals with hard thresholds catch quiet failures.\n\n#MLOps #Retrieval"
-)
-NO_ISSUES = json.dumps({"issues": []})
-REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 50 words"
 
 PROMPTS = [
     ("draft", "1", [], "Notes:\n{notes}\nWrite {words} words.", {"parameters": {"max_tokens": 320}}),

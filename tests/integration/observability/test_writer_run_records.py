@@ -3,22 +3,13 @@ and the resume after it, time travel; errors are recorded and re-raised."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from postgraph.tools.errors import PostgraphError
 from postgraph.tools.run_store import RunStore
+from support.fake_graph import GOOD, NO_ISSUES, PLAN, REQUEST
 
-PLAN = json.dumps({"angle": "A nightly retrieval eval caught a chunking regression", "key_points": ["recall fell"]})
-GOOD = (
-    "Our nightly retrieval eval paid for itself in one night.\n\n"
-    "Recall@10 fell from 0.87 to 0.71 after a change to the chunk size. "
-    "The chunking change was reverted within 6 hours of the failed run.\n\n"
-    "Cheap evals with hard thresholds catch quiet failures.\n\n#MLOps #Retrieval"
-)
-NO_ISSUES = json.dumps({"issues": []})
-REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 50 words"
 
 
 def fail_drafter_once(writer, monkeypatch, error: Exception) -> None:

@@ -3,9 +3,6 @@ were asked, over the session's in-memory sample index, against copies of the reg
 
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,17 +12,10 @@ from pydantic import Field
 
 from postgraph.graph.resources import Resources
 from postgraph.graph.state import checkpoint_serde
-from postgraph.settings import PROJECT_ROOT, Settings
+from postgraph.settings import Settings
 from postgraph.writer import PostWriter
+from support.fake_graph import GOOD, NO_ISSUES, PLAN
 
-PLAN = json.dumps({"angle": "A nightly retrieval eval caught a chunking regression", "key_points": ["recall fell"]})
-GOOD = (
-    "Our nightly retrieval eval paid for itself in one night.\n\n"
-    "Recall@10 fell from 0.87 to 0.71 after a change to the chunk size. "
-    "The chunking change was reverted within 6 hours of the failed run.\n\n"
-    "Cheap evals with hard thresholds catch quiet failures.\n\n#MLOps #Retrieval"
-)
-NO_ISSUES = json.dumps({"issues": []})
 
 
 class RecordingFake(FakeListChatModel):
@@ -40,20 +30,7 @@ class RecordingFake(FakeListChatModel):
         return super()._call(messages, stop=stop, run_manager=run_manager, **kwargs)
 
 
-def copy_registries(root: Path) -> dict[str, Path]:
-    prompts = root / "prompts"
-    shutil.copytree(PROJECT_ROOT / "postgraph" / "prompts", prompts,
-                    ignore=shutil.ignore_patterns("*.py", "__pycache__", "examples"))
-    return {
-        "prompt_registry_path": prompts / "registry.json",
-        "model_registry_path": Path(shutil.copy(PROJECT_ROOT / "postgraph" / "registry" / "models.json", root)),
-        "retrieval_registry_path": Path(shutil.copy(PROJECT_ROOT / "postgraph" / "registry" / "retrieval.json", root)),
-    }
 
-
-@pytest.fixture
-def registry_paths(tmp_path: Path) -> dict[str, Path]:
-    return copy_registries(tmp_path / "registries")
 
 
 @pytest.fixture

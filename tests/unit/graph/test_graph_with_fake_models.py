@@ -11,15 +11,9 @@ import pytest
 from postgraph.graph.state import RequestFilters
 from postgraph.tools.errors import PostgraphError
 from postgraph.writer import UnknownThread
+from support.fake_graph import GOOD, PLAN
 
 REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 50 words"
-PLAN = json.dumps({"angle": "A nightly retrieval eval caught a chunking regression", "key_points": ["recall fell"]})
-GOOD = (
-    "Our nightly retrieval eval paid for itself in one night.\n\n"
-    "Recall@10 fell from 0.87 to 0.71 after a change to the chunk size. "
-    "The chunking change was reverted within 6 hours of the failed run.\n\n"
-    "Cheap evals with hard thresholds catch quiet failures.\n\n#MLOps #Retrieval"
-)
 PLANTED = GOOD.replace("Cheap evals", "The fix also cut our cloud bill by 45% in March. Cheap evals")
 NO_ISSUES = json.dumps({"issues": []})
 ONE_ISSUE = json.dumps({"issues": [{"problem": "the ending is flat", "instruction": "end with a question"}]})

@@ -11,16 +11,8 @@ import textwrap
 from postgraph.observability.langfuse_handler import parse_prompt_identity
 from postgraph.observability.tracing import langfuse_callbacks, score_run, tracing_for
 from postgraph.settings import PROJECT_ROOT, Settings
+from support.fake_graph import GOOD, NO_ISSUES, PLAN, REQUEST
 
-PLAN = json.dumps({"angle": "A nightly retrieval eval caught a chunking regression", "key_points": ["recall fell"]})
-GOOD = (
-    "Our nightly retrieval eval paid for itself in one night.\n\n"
-    "Recall@10 fell from 0.87 to 0.71 after a change to the chunk size. "
-    "The chunking change was reverted within 6 hours of the failed run.\n\n"
-    "Cheap evals with hard thresholds catch quiet failures.\n\n#MLOps #Retrieval"
-)
-NO_ISSUES = json.dumps({"issues": []})
-REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 50 words"
 NODES = {"plan", "retrieve", "draft", "critique", "fact_check", "finalize"}
 
 

@@ -21,15 +21,8 @@ from postgraph.observability.logging import (
     run_context,
 )
 from postgraph.settings import Settings
+from support.fake_graph import GOOD, REQUEST
 
-PLAN = json.dumps({"angle": "A nightly retrieval eval caught a chunking regression", "key_points": ["recall fell"]})
-GOOD = (
-    "Our nightly retrieval eval paid for itself in one night.\n\n"
-    "Recall@10 fell from 0.87 to 0.71 after a change to the chunk size. "
-    "The chunking change was reverted within 6 hours of the failed run.\n\n"
-    "Cheap evals with hard thresholds catch quiet failures.\n\n#MLOps #Retrieval"
-)
-REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 50 words"
 
 
 @pytest.fixture
