@@ -203,3 +203,12 @@ def test_make_ocr_engine(tmp_path, monkeypatch):
     assert ollama.base_url == "http://10.0.0.9:11434"
     assert (ollama.model, ollama.timeout_s) == ("qwen2.5vl", 7)
     assert ollama.name == "ollama:qwen2.5vl"
+
+
+def test_tesseract_runs_with_one_openmp_thread(tmp_path, render_text):
+    # Tesseract's default OpenMP threads made each newsletter image 6x slower to read.
+    fake = tmp_path / "tesseract"
+    fake.write_text('#!/bin/sh\ncat > /dev/null\necho "omp threads: $OMP_THREAD_LIMIT"\n')
+    fake.chmod(0o755)
+    engine = TesseractOcr(binary=str(fake))
+    assert engine.extract_text(png_bytes(render_text, ["any text"])) == "omp threads: 1"
