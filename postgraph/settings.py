@@ -68,7 +68,11 @@ class Settings(BaseSettings):
         "ollama:<tag> for OllamaEmbeddings.",
     )
     ollama_base_url: str = Field(default="http://127.0.0.1:11434", description="Ollama server.")
-    embed_batch_size: int = Field(default=64, ge=1, le=1024, description="Texts per embedding call.")
+    embed_batch_size: int = Field(
+        default=8, ge=1, le=1024,
+        description="Texts per model call when embedding (the local model is fastest in small "
+        "batches of similar length).",
+    )
 
     # --- ingestion ---------------------------------------------------------------------
     max_file_bytes: int = Field(

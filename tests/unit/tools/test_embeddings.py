@@ -188,3 +188,12 @@ def test_make_embeddings_by_name_for_ollama_opens_no_connection(tmp_path):
 def test_make_embeddings_refuses_an_unknown_name(tmp_path):
     with pytest.raises(EmbeddingError):
         make_embeddings(Settings(data_dir=tmp_path), "no-such-model")
+
+
+def test_vectors_come_back_in_input_order_when_lengths_differ() -> None:
+    # Texts are embedded sorted by length; each vector must still land at its own text.
+    model = OnnxMiniLMEmbeddings(batch_size=2)
+    texts = ["a much longer text about quantized models served on CPUs " * 6, "short", "a medium length sentence here"]
+    together = np.array(model.embed_documents(texts))
+    alone = np.array([model.embed_query(t) for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)
