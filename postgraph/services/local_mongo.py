@@ -21,7 +21,7 @@ from pathlib import Path
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from postgraph.services.processes import process_alive, reap
+from postgraph.services.processes import log_tail, process_alive, reap, running_service_uri
 from postgraph.settings import Settings
 from postgraph.tools.errors import ServiceError
 
@@ -188,29 +188,14 @@ class LocalMongo:
         return was_running
 
     def log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
+        return log_tail(self.log_file, lines)
 
 
 @contextmanager
 def mongo_uri(settings: Settings) -> Iterator[str]:
     """Yield a URI of a running server; stop the local one afterwards only if this call started it."""
-    service = LocalMongo(settings)
-    if service.external:
-        yield settings.mongodb_uri
-        return
-    already = service.status()
-    if already.running:
-        yield already.uri
-        return
-    started = service.up()
-    try:
-        yield started.uri
-    finally:
-        service.down()
+    with running_service_uri(LocalMongo(settings), settings.mongodb_uri) as uri:
+        yield uri
 
 
 __all__ = ["LocalMongo", "MongoStatus", "mongo_uri", "ping", "local_uri"]

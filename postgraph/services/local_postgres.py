@@ -32,7 +32,7 @@ from pathlib import Path
 
 import psycopg
 
-from postgraph.services.processes import free_port, process_alive
+from postgraph.services.processes import free_port, log_tail, process_alive, running_service_uri
 from postgraph.settings import Settings
 from postgraph.tools.errors import ServiceError
 
@@ -310,28 +310,14 @@ class LocalPostgres:
         return True
 
     def log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return log_tail(self.log_file, lines)
 
 
 @contextmanager
 def postgres_uri(settings: Settings) -> Iterator[str]:
     """Yield a URI of a running server; stop the local one afterwards only if this call started it."""
-    service = LocalPostgres(settings)
-    if service.external:
-        yield settings.postgres_uri
-        return
-    already = service.status()
-    if already.running:
-        yield already.uri
-        return
-    started = service.up()
-    try:
-        yield started.uri
-    finally:
-        service.down()
+    with running_service_uri(LocalPostgres(settings), settings.postgres_uri) as uri:
+        yield uri
 
 
 __all__ = [

@@ -1,10 +1,13 @@
-"""Process and port helpers shared by the local services."""
+"""Process, port, log and lifecycle helpers shared by the local services."""
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def process_alive(pid: int | None) -> bool:
@@ -37,3 +40,28 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@contextmanager
+def running_service_uri(service: Any, external_uri: str | None) -> Iterator[str]:
+    """Yield the URI of a running server: the external one as given, else the local service's,
+    which is started if needed and stopped afterwards only when this call started it."""
+    if service.external:
+        yield external_uri
+        return
+    already = service.status()
+    if already.running:
+        yield already.uri
+        return
+    started = service.up()
+    try:
+        yield started.uri
+    finally:
+        service.down()
