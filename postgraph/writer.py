@@ -23,7 +23,7 @@ from langgraph.types import Command
 from postgraph.graph.builder import build_graph
 from postgraph.graph.context import Context, context_from_settings
 from postgraph.graph.resources import Resources
-from postgraph.graph.state import RequestFilters
+from postgraph.graph.state import OutputState, RequestFilters
 from postgraph.observability.logging import configure_logging, run_context
 from postgraph.observability.runs import (
     RunTally,
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_REQUEST_CHARS = 4000
-OUTPUT_KEYS = ("status", "post", "citations", "unsupported_requests", "claim_checks", "versions", "budget", "timings", "notes")
+OUTPUT_KEYS = tuple(OutputState.__annotations__)
 
 
 class UnknownThread(PostgraphError):

@@ -7,8 +7,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from langgraph.types import Command
-
 
 def timed(node: Callable[..., Any]) -> Callable[..., Any]:
     name = node.__name__
@@ -17,11 +15,6 @@ def timed(node: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
         result = node(*args, **kwargs)
-        timing = {"timings": {name: round(time.perf_counter() - start, 4)}}
-        if isinstance(result, Command):
-            update = dict(result.update or {})
-            update.update(timing)
-            return Command(goto=result.goto, update=update, graph=result.graph, resume=result.resume)
-        return {**(result or {}), **timing}
+        return {**(result or {}), "timings": {name: round(time.perf_counter() - start, 4)}}
 
     return wrapper

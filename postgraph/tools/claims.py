@@ -36,7 +36,7 @@ from itertools import pairwise
 import numpy as np
 
 from postgraph.graph.state import ClaimCheck, Evidence
-from postgraph.tools.post_text import is_hashtag_line, split_sentences, stem
+from postgraph.tools.post_text import is_hashtag_line, split_sentences, stem, unique_ignoring_case
 from postgraph.tools.sparse_embeddings import terms
 
 Embed = Callable[[list[str]], list[list[float]]]
@@ -345,26 +345,15 @@ def facts_in(text: str) -> Facts:
     quotes = [q.strip() for q in _QUOTE.findall(text) if len(q.split()) >= 2]
     return Facts(
         numbers=tuple(kept),
-        entities=tuple(_dedupe(entities)),
-        dates=tuple(_dedupe(dates)),
+        entities=tuple(unique_ignoring_case(entities)),
+        dates=tuple(unique_ignoring_case(dates)),
         fractions=tuple(_fractions(masked, kept)),
-        quotes=tuple(_dedupe(quotes)),
+        quotes=tuple(unique_ignoring_case(quotes)),
     )
 
 
 def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
-
-
-def _dedupe(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    result = []
-    for item in items:
-        key = item.lower()
-        if key not in seen:
-            seen.add(key)
-            result.append(item)
-    return result
 
 
 def _take_identifiers(text: str) -> tuple[str, list[str]]:

@@ -157,16 +157,21 @@ def hashtags(text: str) -> list[str]:
     return ["#" + tag for tag in HASHTAG.findall(text)]
 
 
-def unique_hashtags(tags: list[str]) -> list[str]:
-    """Tags deduplicated case-insensitively, keeping the first spelling and the order."""
+def unique_ignoring_case(items: list[str]) -> list[str]:
+    """Items deduplicated case-insensitively, keeping the first spelling and the order."""
     seen: set[str] = set()
     result = []
-    for tag in tags:
-        key = tag.lower()
+    for item in items:
+        key = item.lower()
         if key not in seen:
             seen.add(key)
-            result.append(tag)
+            result.append(item)
     return result
+
+
+def unique_hashtags(tags: list[str]) -> list[str]:
+    """Tags deduplicated case-insensitively, keeping the first spelling and the order."""
+    return unique_ignoring_case(tags)
 
 
 def body_and_hashtags(post: str) -> tuple[str, list[str]]:
