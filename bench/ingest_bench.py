@@ -26,7 +26,6 @@ import hashlib
 import io
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -36,6 +35,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench_common import dotted_get, median_of
+from bench_common import machine as base_machine
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "corpus"
@@ -385,19 +387,8 @@ ROWS: list[tuple[str, str, str]] = [
 ]
 
 
-def _get(run: dict[str, Any], path: str) -> float | None:
-    value: Any = run
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
 def medians(runs: list[dict[str, Any]]) -> dict[str, float | None]:
-    out = {}
-    for _, path, _ in ROWS:
-        values = [v for v in (_get(r, path) for r in runs) if v is not None]
-        out[path] = statistics.median(values) if values else None
-    return out
+    return {path: median_of([dotted_get(r, path) for r in runs]) for _, path, _ in ROWS}
 
 
 def table(summary: dict[str, dict[str, float | None]], labels: list[str]) -> str:
@@ -412,28 +403,12 @@ def table(summary: dict[str, dict[str, float | None]], labels: list[str]) -> str
 
 
 def machine() -> dict[str, Any]:
-    model = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = None
-    try:
-        mem = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    except (ValueError, OSError):
-        pass
     tesseract = shutil.which("tesseract")
     version = None
     if tesseract:
         first = subprocess.run([tesseract, "--version"], capture_output=True, text=True, check=False)
         version = (first.stdout or first.stderr).splitlines()[0] if (first.stdout or first.stderr) else None
-    return {
-        "cpus": os.cpu_count(), "cpu_model": model, "memory_gb": mem,
-        "platform": platform.platform(), "python": platform.python_version(), "tesseract": version,
-    }
+    return {**base_machine(), "tesseract": version}
 
 
 def profile_parse(scratch: Path) -> None:

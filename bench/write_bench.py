@@ -42,9 +42,7 @@ import datetime as dt
 import functools
 import json
 import os
-import platform
 import shutil
-import statistics
 import sys
 import tempfile
 import threading
@@ -53,6 +51,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from bench_common import dotted_get, median_of
+from bench_common import machine as base_machine
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
@@ -488,31 +489,19 @@ ROWS: list[tuple[str, str, str]] = [
 ]
 
 
-def _get(record: dict[str, Any], path: str) -> Any:
-    value: Any = record
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-def _median(values: list[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return statistics.median(present) if present else None
-
-
 def summarize(posts: list[dict[str, Any]]) -> dict[str, Any]:
     nodes = [n for n in NODES if any(n in p["timings"] or n in p["by_node"] for p in posts)]
     per_node = {}
     for node in nodes:
         per_node[node] = {
-            "seconds": _median([p["timings"].get(node, 0.0) for p in posts]),
-            "runs": _median([p["by_node"].get(node, {}).get("runs", 0) for p in posts]),
-            **{part: _median([p["by_node"].get(node, {}).get(part, 0.0) for p in posts])
+            "seconds": median_of([p["timings"].get(node, 0.0) for p in posts]),
+            "runs": median_of([p["by_node"].get(node, {}).get("runs", 0) for p in posts]),
+            **{part: median_of([p["by_node"].get(node, {}).get(part, 0.0) for p in posts])
                for part in ("model", "embed", "search", "code")},
-            "share_of_wall": _median([p["timings"].get(node, 0.0) / p["wall_seconds"] for p in posts]),
+            "share_of_wall": median_of([p["timings"].get(node, 0.0) / p["wall_seconds"] for p in posts]),
         }
-    shares = {name: _median([p["shares"][name] for p in posts]) for name in posts[0]["shares"]}
-    medians = {path: _median([_get(p, path) for p in posts]) for _, path, _ in ROWS}
+    shares = {name: median_of([p["shares"][name] for p in posts]) for name in posts[0]["shares"]}
+    medians = {path: median_of([dotted_get(p, path) for p in posts]) for _, path, _ in ROWS}
     totals = {k: sum(p[k] for p in posts) for k in (
         "json_seconds", "json_output_tokens", "json_calls", "text_seconds", "text_output_tokens", "text_calls",
         "wall_seconds", "model_seconds")}
@@ -601,20 +590,7 @@ def profile_post(writer: Any, request: str, out: Path, top: int = 30) -> dict[st
 
 
 def machine() -> dict[str, Any]:
-    model = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        mem = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    except (ValueError, OSError):
-        mem = None
-    return {"cpus": os.cpu_count(), "cpu_model": model, "memory_gb": mem, "platform": platform.platform(),
-            "python": platform.python_version(), "loadavg_at_start": os.getloadavg()}
+    return {**base_machine(), "loadavg_at_start": os.getloadavg()}
 
 
 def llama_thread_counts() -> list[dict[str, Any]]:
