@@ -10,7 +10,6 @@ a new collection, filled from the stored chunks, and the alias moves once it is 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -98,10 +97,6 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
         else:
             found.append(path)
     return found
-
-
-def content_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class Ingestor:
@@ -193,7 +188,7 @@ class Ingestor:
         try:
             with self._stage("parse"):
                 parsed = parse_file(path, max_bytes=self.settings.max_file_bytes, ocr=self.ocr)
-                digest = content_hash(path)
+                digest = parsed.meta.sha256
         except IngestError as error:
             return FileReport(str(path), "failed", error_code=error.code, error=error.message)
 

@@ -71,6 +71,7 @@ class DocumentMeta(BaseModel):
     title: str
     author: str | None = None
     published: dt.date | None = None
+    sha256: str | None = Field(default=None, description="Hash of the exact bytes that were parsed.")
 
 
 class ParsedDocument(BaseModel):

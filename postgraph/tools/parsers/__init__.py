@@ -6,6 +6,7 @@ then hands the bytes to the parser for the file's suffix.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -103,6 +104,7 @@ def parse_file(path: Path, *, max_bytes: int, ocr: OcrEngine) -> ParsedDocument:
             title=title,
             author=extracted.author,
             published=extracted.published,
+            sha256=hashlib.sha256(data).hexdigest(),
         )
         return ParsedDocument(meta=meta, blocks=extracted.blocks)
     except ValidationError as exc:
