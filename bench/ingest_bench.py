@@ -111,7 +111,7 @@ class _EchoOcr:
 
 def verify_corpus(files: list[Path]) -> None:
     """Every file has its own hash, and each binary variant parses exactly like its original."""
-    from postgraph.tools.parsers import parse_file
+    from postgraph.ingest.parsers import parse_file
 
     hashes = {hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     if len(hashes) != len(files):
@@ -144,8 +144,8 @@ def worker(corpus: Path, data_dir: Path, out: Path) -> None:
     started = time.perf_counter()
     from langchain_core.embeddings import Embeddings
 
-    from postgraph import ingestion
-    from postgraph.components import open_ingestor
+    from postgraph.ingest import pipeline as ingestion
+    from postgraph.ingest.pipeline import open_ingestor
     from postgraph.settings import Settings
 
     extra = {"ocr_seconds": 0.0, "ocr_calls": 0, "chunk_seconds": 0.0, "dense_seconds": 0.0}
@@ -416,8 +416,8 @@ def profile_parse(scratch: Path) -> None:
     import cProfile
     import pstats
 
+    from postgraph.ingest.parsers import make_ocr_engine, parse_file
     from postgraph.settings import Settings
-    from postgraph.tools.parsers import make_ocr_engine, parse_file
 
     files = build_corpus(scratch / "profile", 1, include_images=True)
     ocr = make_ocr_engine(Settings(data_dir=scratch / "profile-data"))

@@ -12,7 +12,7 @@ cost); then --posts posts over different requests about the sample corpus. For e
 
   wall seconds          `PostWriter.write()` from call to return
   per node              the result's `timings` (the graph's own per-node timers)
-  model calls           every call of the chat models the Resources hand out (raw completions,
+  model calls           every call of the chat models the adapters hand out (raw completions,
                         schema-constrained JSON, chat), timed once each; inside it, the time
                         spent in llama.cpp itself (`Llama.create_completion` /
                         `create_chat_completion`)
@@ -198,7 +198,7 @@ def metered_classes() -> tuple[type, type]:
     """A LlamaCppChatModel whose every call is timed, and Embeddings that time every call."""
     from langchain_core.embeddings import Embeddings
 
-    from postgraph.tools.models import LlamaCppChatModel
+    from postgraph.llm.llamacpp import LlamaCppChatModel
 
     class MeteredLlamaCppChatModel(LlamaCppChatModel):
         def complete(self, prompt, *, max_tokens=None, stop=None, temperature=None, schema=None, **kwargs):
@@ -249,16 +249,16 @@ def metered_classes() -> tuple[type, type]:
     return MeteredLlamaCppChatModel, MeteredEmbeddings
 
 
-def metered_resources(settings: Any) -> Any:
-    """`Resources` with timed embeddings, a timed Qdrant client and timed chat models."""
-    from postgraph.graph.resources import Resources
-    from postgraph.tools.embeddings import make_embeddings
-    from postgraph.tools.models import LlamaCppChatModel
-    from postgraph.tools.vector_index import VectorIndex, make_qdrant_client
+def metered_adapters(settings: Any) -> Any:
+    """`Adapters` with timed embeddings, a timed Qdrant client and timed chat models."""
+    from postgraph.graph.adapters import Adapters
+    from postgraph.llm.llamacpp import LlamaCppChatModel
+    from postgraph.search.embeddings import make_embeddings
+    from postgraph.search.index import VectorIndex, make_qdrant_client
 
     chat_class, embeddings_class = metered_classes()
 
-    class MeteredResources(Resources):
+    class MeteredAdapters(Adapters):
         def chat_model(self, model_id: str):
             model = super().chat_model(model_id)
             if isinstance(model, LlamaCppChatModel) and not isinstance(model, chat_class):
@@ -273,7 +273,7 @@ def metered_resources(settings: Any) -> Any:
     index = VectorIndex(make_qdrant_client(settings), settings.collection_prefix, settings.write_batch_size)
     index.client.query_points = METER.timed("search", index.client.query_points, call="query_points")
     index.active_collection = METER.timed("search", index.active_collection, call="active_collection")
-    return MeteredResources(settings, index=index, embeddings=embeddings_class(embeddings))
+    return MeteredAdapters(settings, index=index, embeddings=embeddings_class(embeddings))
 
 
 @contextlib.contextmanager
@@ -596,7 +596,7 @@ def machine() -> dict[str, Any]:
 def llama_thread_counts() -> list[dict[str, Any]]:
     """Threads of the loaded llama.cpp models. With POSTGRAPH_LLAMA_THREADS unset,
     llama-cpp-python generates on cpu_count // 2 threads and evaluates prompts on cpu_count."""
-    from postgraph.tools.models import loaded_models
+    from postgraph.llm.llamacpp import loaded_models
 
     return [{"path": str(m.path), "n_threads": m.llama.n_threads, "n_threads_batch": m.llama.n_threads_batch,
              "load_seconds": m.load_seconds} for m in loaded_models()]
@@ -641,10 +641,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         args.posts = 1
 
-    from postgraph.components import open_ingestor
+    from postgraph.graph.writer import open_writer
+    from postgraph.ingest.pipeline import open_ingestor
     from postgraph.services.local_mongo import LocalMongo
     from postgraph.settings import Settings
-    from postgraph.writer import open_writer
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -679,9 +679,9 @@ def main(argv: list[str] | None = None) -> None:
               f"in {ingest['seconds']:.1f} s (not timed as part of any post)", flush=True)
 
         with instrumented_llama_and_nodes():
-            resources = metered_resources(settings)
+            adapters = metered_adapters(settings)
             try:
-                with open_writer(settings, resources) as writer:
+                with open_writer(settings, adapters) as writer:
                     instrument_checkpointer(writer.graph.checkpointer)
                     t = time.perf_counter()
                     warmup = run_post(writer, WARMUP_REQUEST)
@@ -705,7 +705,7 @@ def main(argv: list[str] | None = None) -> None:
                               + (" (above the 5% aim)" if over else ""), flush=True)
                         profiled = profile_post(writer, PROFILE_REQUEST, RESULTS / f"write-{stamp}.prof")
             finally:
-                resources.close()
+                adapters.close()
         result = {
             "date": dt.datetime.now().isoformat(timespec="seconds"),
             "machine": info,

@@ -63,7 +63,7 @@ def samples() -> Path:
 @pytest.fixture(scope="session")
 def embeddings():
     """The real embedding model (int8 ONNX all-MiniLM-L6-v2), loaded once."""
-    from postgraph.tools.embeddings import OnnxMiniLMEmbeddings
+    from postgraph.search.embeddings import OnnxMiniLMEmbeddings
 
     return OnnxMiniLMEmbeddings()
 
@@ -84,3 +84,11 @@ def registry_paths(tmp_path: Path) -> dict[str, Path]:
     from support.registries import copy_registries
 
     return copy_registries(tmp_path / "registries")
+
+
+@pytest.fixture
+def prompt_file():
+    """Writes a prompt version file into a registry folder (tests work on copies, see registry_paths)."""
+    from support.registries import write_prompt
+
+    return write_prompt

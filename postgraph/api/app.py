@@ -1,6 +1,6 @@
 """FastAPI application: health, document ingestion by upload, documents, search, run records and feedback.
 
-Resources (store, index, embedding model) are built once in the lifespan and handed to routes
+The ingestor (store, index, embedding model) is built once in the lifespan and handed to routes
 through dependencies. The in-process Qdrant allows one process per path, so the API owns it
 while it runs; ingestion is serialised because one document's steps must not interleave with
 another's for the same source.
@@ -29,17 +29,11 @@ from postgraph.api.schemas import (
     IngestResponse,
     SearchHit,
 )
-from postgraph.components import open_ingestor
-from postgraph.ingestion import FileReport, Ingestor
+from postgraph.errors import FileTooLarge, IngestError, PostgraphError, StoreUnavailable
+from postgraph.ingest.pipeline import FileReport, Ingestor, open_ingestor
+from postgraph.search.hybrid import search_chunks
 from postgraph.settings import Settings, get_settings
-from postgraph.tools.errors import (
-    FileTooLarge,
-    IngestError,
-    PostgraphError,
-    StoreUnavailable,
-)
-from postgraph.tools.retrieval import search_chunks
-from postgraph.tools.run_store import RunStore, UnknownRun
+from postgraph.stores.runs import RunStore, UnknownRun
 
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 MAX_FILES_PER_UPLOAD = 50

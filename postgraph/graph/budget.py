@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
+from postgraph.domain import BudgetUsage
 from postgraph.graph.context import Context
-from postgraph.graph.state import BudgetUsage, State
+from postgraph.graph.state import State
 
 
 def usage(state: State) -> BudgetUsage:

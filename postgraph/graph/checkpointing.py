@@ -32,9 +32,9 @@ from typing import TypeVar
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from postgraph.errors import StoreUnavailable
 from postgraph.graph.state import checkpoint_serde
 from postgraph.settings import Settings, get_settings
-from postgraph.tools.errors import StoreUnavailable
 
 T = TypeVar("T")
 

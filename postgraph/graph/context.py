@@ -9,8 +9,9 @@ an explicit value (given by the caller, or a setting that was set) wins; else th
 version under the run's label; else the built-in default. So an empty model id means "the
 model registry's model for this role", an unset retrieval parameter "the retrieval strategy's
 value", an unset draft_max_tokens / temperature "the prompt version's parameter". The
-registries are read once per run, when a node first asks for its resources
-(`postgraph.graph.pinning`), so a promotion never splits a run between two versions.
+registries are read once, when a thread starts (`graph/pins.py`), and the run kit
+(`graph/kit.py`) carries the result; the context itself is configuration and is never changed
+by a run.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ REGISTRY_BACKED = (
     "retrieval_k", "retrieval_candidates", "hybrid", "mmr_lambda", "relevance_floor",
     "draft_max_tokens", "temperature",
 )
-IN_PROCESS = ("resources", "pinned")
+IN_PROCESS = ("kit",)
 
 
 def _setting(name: str) -> Any:
@@ -62,13 +63,10 @@ class Context:
     temperature: float | None = _from_registry("temperature", "the prompt version's temperature")
     model_critique: bool = _setting("model_critique")
     require_approval: bool = _setting("require_approval")
-    resources: Any = field(
+    kit: Any = field(
         default=None,
-        metadata={"description": "In-process only: adapters injected by the caller; built from settings when empty."},
-    )
-    pinned: Any = field(
-        default=None,
-        metadata={"description": "In-process only: the registry versions this run uses, read once per run."},
+        metadata={"description": "In-process only: the run kit the writer built (graph/kit.py); "
+                  "runs without one build it from the thread's pinned versions."},
     )
 
 

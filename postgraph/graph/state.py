@@ -1,87 +1,28 @@
 """State of the writing graph, with narrow input and output schemas.
 
-The structured pieces (plan, evidence, critique issues, claim verdicts, citations) are pydantic
-models so every model output is validated where it enters the state.
+The structured pieces (plan, evidence, critique issues, claim verdicts, citations) are the
+shared records of `postgraph.domain`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import operator
-from typing import Annotated, Literal
+from typing import Annotated
 
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-BlockKindName = Literal["text", "table", "image"]
-Verdict = Literal["supported", "unsupported", "contradicted"]
-RunStatus = Literal["running", "done", "budget_exhausted", "no_evidence", "rejected", "failed"]
-
-
-class RequestFilters(BaseModel):
-    """Metadata filters the retrieve step applies (from the request or the caller)."""
-
-    sources: list[str] = Field(default_factory=list, description="Only these source paths (suffix match).")
-    authors: list[str] = Field(default_factory=list)
-    published_from: dt.date | None = None
-    published_to: dt.date | None = None
-    block_kinds: list[BlockKindName] = Field(default_factory=list)
-
-
-class Plan(BaseModel):
-    angle: str = Field(description="The one idea the post argues, in a sentence.")
-    audience: str = Field(description="Who the post is for.")
-    key_points: list[str] = Field(default_factory=list, max_length=5)
-    requested_facts: list[str] = Field(
-        default_factory=list, description="Facts the user explicitly asked to include."
-    )
-    queries: list[str] = Field(min_length=1, max_length=6, description="Retrieval queries.")
-    target_words: int = Field(ge=30, le=500)
-    tone: str = "clear, concrete, first person plural"
-
-
-class Evidence(BaseModel):
-    chunk_id: str
-    document_id: str
-    title: str
-    source: str
-    author: str | None = None
-    published: str | None = None
-    block_kind: BlockKindName = "text"
-    text: str
-    score: float = 0.0
-
-
-class CritiqueIssue(BaseModel):
-    """A problem the critic found and what the reviser must do about it."""
-
-    code: str = Field(description="Short stable code, e.g. too_long, no_hook, missing_point.")
-    problem: str
-    instruction: str
-    source: Literal["rules", "model"] = "rules"
-
-
-class ClaimCheck(BaseModel):
-    claim: str
-    verdict: Verdict
-    chunk_id: str | None = None
-    score: float = 0.0
-    reason: str = ""
-
-
-class Citation(BaseModel):
-    claim: str
-    chunk_id: str
-    document_title: str
-    source: str
-
-
-class BudgetUsage(BaseModel):
-    model_calls: int = 0
-    tokens: int = 0
-    seconds: float = 0.0
-    exhausted: str | None = Field(default=None, description="Which limit ran out, when one did.")
+from postgraph.domain import (
+    BudgetUsage,
+    Citation,
+    ClaimCheck,
+    CritiqueIssue,
+    Evidence,
+    Plan,
+    RequestFilters,
+    RunStatus,
+)
+from postgraph.graph.pins import ModelPin, Pins, RetrievalPin
 
 
 def merge_timings(left: dict[str, float], right: dict[str, float]) -> dict[str, float]:
@@ -95,6 +36,9 @@ def merge_timings(left: dict[str, float], right: dict[str, float]) -> dict[str, 
 class InputState(TypedDict, total=False):
     request: str
     filters: RequestFilters | None
+    pins: Pins
+    """The versions the thread runs with (graph/pins.py): given by the writer, or written by
+    the first node; resume, approval and replay keep them."""
 
 
 class OutputState(TypedDict, total=False):
@@ -120,9 +64,12 @@ class State(InputState, OutputState, total=False):
 
 
 # The pydantic models the state holds; checkpoints may contain only these besides builtins.
-CHECKPOINT_TYPES = tuple(
-    (__name__, cls.__name__)
-    for cls in (RequestFilters, Plan, Evidence, CritiqueIssue, ClaimCheck, Citation, BudgetUsage)
+# Checkpoints written before the shared records moved to postgraph.domain name them under
+# this module, which still imports them: both names are allowed, so old threads resume.
+RECORDS = (RequestFilters, Plan, Evidence, CritiqueIssue, ClaimCheck, Citation, BudgetUsage)
+CHECKPOINT_TYPES = (
+    *((cls.__module__, cls.__name__) for cls in (*RECORDS, Pins, ModelPin, RetrievalPin)),
+    *((__name__, cls.__name__) for cls in RECORDS),
 )
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from postgraph.errors import PostgraphError
+from postgraph.factcheck.citations import check_post, citations_for
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
+from postgraph.graph.kit import RunKit, run_kit
 from postgraph.graph.state import State
-from postgraph.nodes.fact_check import check_post_claims, citations_for
-from postgraph.tools.errors import PostgraphError
 
 
 @timed
@@ -26,14 +27,14 @@ def approve(state: State, runtime: Runtime[Context]) -> dict:
         edited = (decision.get("post") or "").strip()
         if not edited:
             raise PostgraphError("An edit needs the edited post text.")
-        return _edited(state, runtime.context, edited)
+        return _edited(state, run_kit(state, runtime), edited)
     raise PostgraphError(f"Unknown approval action {action!r}: use approve, edit or reject.")
 
 
-def _edited(state: State, context: Context, post: str) -> dict:
+def _edited(state: State, kit: RunKit, post: str) -> dict:
     """A reviewer's edit is checked like any draft: its claims keep or lose their citations."""
     evidence = state.get("evidence", [])
-    checks = check_post_claims(post, evidence, context)
+    checks = check_post(post, evidence, kit.embed_texts)
     unsupported = [c.claim for c in checks if c.verdict != "supported"]
     notes = ["approve: edited by the reviewer"]
     if unsupported:

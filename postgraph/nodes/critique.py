@@ -6,14 +6,14 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
+from postgraph.domain import CritiqueIssue
 from postgraph.graph.budget import charge, exhausted
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
-from postgraph.graph.model_calls import complete_structured
-from postgraph.graph.pinning import prompt_for
-from postgraph.graph.resources import resources_for
-from postgraph.graph.state import CritiqueIssue, State
-from postgraph.tools.linkedin_rules import check_post
+from postgraph.graph.kit import run_kit
+from postgraph.graph.state import State
+from postgraph.llm.structured import complete_structured
+from postgraph.post.rules import check_post
 
 
 class ModelIssue(BaseModel):
@@ -32,9 +32,9 @@ def critique(state: State, runtime: Runtime[Context]) -> dict:
     issues = check_post(post, plan)
     update: dict = {}
     if context.model_critique and not exhausted(state, context):
-        model = resources_for(context).chat_model(context.critic_model)
-        prompt = prompt_for(context, "critique").format(audience=plan.audience, post=post)
-        result = complete_structured(model, prompt, ModelCritique, degraded=ModelCritique())
+        kit = run_kit(state, runtime)
+        prompt = kit.prompt("critique").format(audience=plan.audience, post=post)
+        result = complete_structured(kit.model("critic"), prompt, ModelCritique, degraded=ModelCritique())
         update["budget"] = charge(state, calls=result.calls, tokens=result.tokens)
         if result.degraded:
             update["notes"] = [f"critique: model critique did not validate ({result.error}); rules only"]

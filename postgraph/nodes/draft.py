@@ -4,33 +4,18 @@ through a chat template)."""
 
 from __future__ import annotations
 
-import re
-
 from langgraph.runtime import Runtime
 
+from postgraph.domain import Evidence, Plan
 from postgraph.graph.budget import charge, exhausted
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
-from postgraph.graph.model_calls import complete_text
-from postgraph.graph.pinning import prompt_for, prompt_parameter
-from postgraph.graph.resources import resources_for
-from postgraph.graph.state import Evidence, Plan, State
+from postgraph.graph.kit import run_kit
+from postgraph.graph.state import State
+from postgraph.llm.completion import complete_text
+from postgraph.post.extractive import extractive_post
+from postgraph.post.notes import COMPLETION_STOP, notes_block, post_from_completion
 from postgraph.prompts import Prompt, style_examples
-from postgraph.tools.extractive import extractive_post
-from postgraph.tools.post_edits import clean_model_post
-
-NOTE_CHARS = 700
-STOP = ["\nNotes:", "\nAudience:", "\nPost:", "\n\n\n"]
-MARKER = re.compile(r"\s*\[(\d+)\]")
-
-
-def notes_block(evidence: list[Evidence]) -> str:
-    """Evidence as numbered notes. Sources are data: they are quoted, never obeyed."""
-    lines = []
-    for number, item in enumerate(evidence, start=1):
-        text = " ".join(item.text.split())
-        lines.append(f"[{number}] {text[:NOTE_CHARS]}")
-    return "\n".join(lines)
 
 
 def draft_prompt(prompt: Prompt, plan: Plan, evidence: list[Evidence]) -> str:
@@ -45,23 +30,17 @@ def draft_prompt(prompt: Prompt, plan: Plan, evidence: list[Evidence]) -> str:
 
 @timed
 def draft(state: State, runtime: Runtime[Context]) -> dict:
-    context = runtime.context
+    kit = run_kit(state, runtime)
     plan, evidence = state["plan"], state["evidence"]
-    if reason := exhausted(state, context):
-        embed = resources_for(context).embed_texts
-        return {"draft": extractive_post(plan, evidence, embed),
+    if reason := exhausted(state, runtime.context):
+        return {"draft": extractive_post(plan, evidence, kit.embed_texts),
                 "notes": [f"draft: budget exhausted ({reason}); composed from source sentences"]}
-    model = resources_for(context).chat_model(context.drafter_model)
-    prompt = prompt_for(context, "draft")
-    result = complete_text(
-        model, draft_prompt(prompt, plan, evidence), stop=STOP,
-        max_tokens=prompt_parameter(context, prompt, "max_tokens"),
-        temperature=prompt_parameter(context, prompt, "temperature"),
-    )
+    prompt = draft_prompt(kit.prompt("draft"), plan, evidence)
+    result = complete_text(kit.model("drafter"), prompt, stop=COMPLETION_STOP, **kit.call_parameters("draft"))
     update: dict = {"budget": charge(state, calls=1, tokens=result.tokens)}
-    post = clean_model_post(MARKER.sub("", result.text))
+    post = post_from_completion(result.text)
     if len(post.split()) < 10:
-        update["draft"] = extractive_post(plan, evidence, resources_for(context).embed_texts)
+        update["draft"] = extractive_post(plan, evidence, kit.embed_texts)
         update["notes"] = ["draft: the model wrote almost nothing; composed from source sentences"]
     else:
         update["draft"] = post

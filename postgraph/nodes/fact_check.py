@@ -7,61 +7,43 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
+from postgraph.domain import ClaimCheck, Evidence
+from postgraph.factcheck.citations import check_post, passes
+from postgraph.factcheck.verdicts import check_claims
 from postgraph.graph.budget import charge, exhausted
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
-from postgraph.graph.model_calls import complete_structured
-from postgraph.graph.pinning import prompt_for
-from postgraph.graph.resources import resources_for
-from postgraph.graph.state import Citation, ClaimCheck, Evidence, State
-from postgraph.tools.claims import check_claims, extract_claims
+from postgraph.graph.kit import RunKit, run_kit
+from postgraph.graph.state import State
+from postgraph.llm.structured import complete_structured
 
 
 class Entailment(BaseModel):
     entailed: bool
 
 
-def passes(checks: list[ClaimCheck]) -> bool:
-    return all(check.verdict == "supported" for check in checks)
-
-
-def check_post_claims(post: str, evidence: list[Evidence], context: Context) -> list[ClaimCheck]:
-    return check_claims(extract_claims(post), evidence, resources_for(context).embed_texts)
-
-
-def citations_for(checks: list[ClaimCheck], evidence: list[Evidence]) -> list[Citation]:
-    by_id = {item.chunk_id: item for item in evidence}
-    return [
-        Citation(claim=c.claim, chunk_id=c.chunk_id, document_title=by_id[c.chunk_id].title, source=by_id[c.chunk_id].source)
-        for c in checks
-        if c.verdict == "supported" and c.chunk_id in by_id
-    ]
-
-
 @timed
 def fact_check(state: State, runtime: Runtime[Context]) -> dict:
-    context = runtime.context
-    resources = resources_for(context)
+    kit = run_kit(state, runtime)
     post, evidence = state["draft"], state["evidence"]
-    embed = resources.embed_texts
-    checks = check_post_claims(post, evidence, context)
+    checks = check_post(post, evidence, kit.embed_texts)
     update: dict = {}
-    if context.judge_model:
-        checks, update = _entailment(state, context, checks, evidence)
+    if kit.has_model("judge"):
+        checks, update = _entailment(state, runtime.context, kit, checks, evidence)
     update["claim_checks"] = checks
     if passes(checks) and len(post.split()) >= len(state.get("best_post", "").split()):
         update["best_post"] = post
     if "unsupported_requests" not in state:
         requested = state["plan"].requested_facts
-        request_checks = check_claims(requested, evidence, embed) if requested else []
+        request_checks = check_claims(requested, evidence, kit.embed_texts) if requested else []
         update["unsupported_requests"] = [c.claim for c in request_checks if c.verdict != "supported"]
     return update
 
 
-def _entailment(state: State, context: Context, checks: list[ClaimCheck], evidence: list[Evidence]):
+def _entailment(state: State, context: Context, kit: RunKit, checks: list[ClaimCheck], evidence: list[Evidence]):
     """Ask the judge model about claims the code found support for; a 'no' demotes them."""
     by_id = {item.chunk_id: item for item in evidence}
-    model = resources_for(context).chat_model(context.judge_model)
+    model = kit.model("judge")
     calls = tokens = 0
     notes: list[str] = []
     judged: list[ClaimCheck] = []
@@ -69,7 +51,7 @@ def _entailment(state: State, context: Context, checks: list[ClaimCheck], eviden
         if check.verdict != "supported" or check.chunk_id not in by_id or exhausted(state, context):
             judged.append(check)
             continue
-        prompt = prompt_for(context, "entailment").format(evidence=by_id[check.chunk_id].text, claim=check.claim)
+        prompt = kit.prompt("entailment").format(evidence=by_id[check.chunk_id].text, claim=check.claim)
         result = complete_structured(model, prompt, Entailment, degraded=Entailment(entailed=True))
         calls, tokens = calls + result.calls, tokens + result.tokens
         if result.degraded:

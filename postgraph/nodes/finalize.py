@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
+from postgraph.factcheck.citations import check_post, citations_for, passes
 from postgraph.graph.budget import exhausted, usage
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
-from postgraph.graph.resources import resources_for
+from postgraph.graph.kit import RunKit, run_kit
 from postgraph.graph.state import State
-from postgraph.graph.versions import run_versions
-from postgraph.nodes.fact_check import check_post_claims, citations_for, passes
-from postgraph.tools.extractive import expand_with_evidence
-from postgraph.tools.post_edits import remove_sentences
+from postgraph.post.edits import remove_sentences
+from postgraph.post.extractive import expand_with_evidence
 
 
 @timed
 def finalize(state: State, runtime: Runtime[Context]) -> dict:
     context = runtime.context
+    kit = run_kit(state, runtime)
     checks = state.get("claim_checks", [])
     notes: list[str] = []
     if state.get("status") == "no_evidence":
@@ -27,10 +27,10 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict:
         post = state["draft"]
     elif state.get("best_post"):
         post = state["best_post"]
-        checks = check_post_claims(post, state["evidence"], context)
+        checks = check_post(post, state["evidence"], kit.embed_texts)
         notes.append("finalize: the last draft failed fact-check; returned the best draft that passed")
     else:
-        post, checks = _corrected(state, context)
+        post, checks = _corrected(state, kit)
         notes.append("finalize: no draft passed fact-check; returned the last one without its unsupported "
                      "claims, completed with sentences quoted from the sources")
     citations = citations_for(checks, state.get("evidence", []))
@@ -47,7 +47,7 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict:
         "claim_checks": checks,
         "status": status,
         "budget": budget,
-        "versions": run_versions(context, resources_for(context)),
+        "versions": dict(kit.versions),
         "unsupported_requests": (
             state.get("unsupported_requests", [])
             if state.get("status") != "no_evidence"
@@ -59,12 +59,11 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict:
     return update
 
 
-
-def _corrected(state: State, context: Context) -> tuple[str, list]:
+def _corrected(state: State, kit: RunKit) -> tuple[str, list]:
     """The last draft minus its failing claims, brought to length from the evidence; if even
     that does not pass, nothing is returned rather than unsupported claims."""
     failing = [c.claim for c in state.get("claim_checks", []) if c.verdict != "supported"]
-    embed = resources_for(context).embed_texts
-    post = expand_with_evidence(remove_sentences(state["draft"], failing), state["plan"], state["evidence"], embed)
-    checks = check_post_claims(post, state["evidence"], context)
+    post = expand_with_evidence(remove_sentences(state["draft"], failing), state["plan"], state["evidence"],
+                                kit.embed_texts)
+    checks = check_post(post, state["evidence"], kit.embed_texts)
     return (post, checks) if post.strip() and passes(checks) else ("", [])

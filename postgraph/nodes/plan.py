@@ -9,14 +9,14 @@ import time
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
+from postgraph.domain import Plan
 from postgraph.graph.budget import charge, exhausted
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
-from postgraph.graph.model_calls import complete_structured
-from postgraph.graph.pinning import prompt_for
-from postgraph.graph.resources import resources_for
-from postgraph.graph.state import Plan, State
-from postgraph.tools.sparse_embeddings import terms
+from postgraph.graph.kit import run_kit
+from postgraph.graph.state import State
+from postgraph.llm.structured import complete_structured
+from postgraph.text import terms
 
 WORDS = re.compile(r"\b(\d{2,3})\s*(?:-| )?words?\b", re.I)
 AUDIENCE = re.compile(r"\bfor\s+([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,3}?)(?=\s*[,.;:]|\s+(?:about|with|in|on|that|who|\d)|\s*$)", re.I)
@@ -71,18 +71,20 @@ def sensible_ideas(ideas: PlanIdeas, request: str, fallback: PlanIdeas) -> PlanI
 @timed
 def plan(state: State, runtime: Runtime[Context]) -> dict:
     context = runtime.context
+    kit = run_kit(state, runtime)
     started = state.get("started_at") or time.time()
     state = {**state, "started_at": started}
     parsed = read_request(state["request"], context.default_words)
     fallback = PlanIdeas(angle=parsed["topic"], key_points=[])
     notes: list[str] = []
     update: dict = {"started_at": started}
+    if "pins" not in state:  # a run the writer did not start (Studio): its versions start here
+        update["pins"] = kit.pins
     if reason := exhausted(state, context):
         ideas, notes = fallback, [f"plan: budget exhausted ({reason}); planned from the request alone"]
     else:
-        prompt = prompt_for(context, "plan").format(request=state["request"])
-        model = resources_for(context).chat_model(context.planner_model)
-        result = complete_structured(model, prompt, PlanIdeas, degraded=fallback)
+        prompt = kit.prompt("plan").format(request=state["request"])
+        result = complete_structured(kit.model("planner"), prompt, PlanIdeas, degraded=fallback)
         ideas = sensible_ideas(result.value, state["request"], fallback)
         update["budget"] = charge(state, calls=result.calls, tokens=result.tokens)
         if result.degraded:

@@ -6,22 +6,20 @@ from langgraph.runtime import Runtime
 
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
-from postgraph.graph.pinning import retrieval_for
-from postgraph.graph.resources import resources_for
+from postgraph.graph.kit import run_kit
 from postgraph.graph.state import State
-from postgraph.tools.retrieval import hybrid_search
+from postgraph.search.hybrid import hybrid_search
 
 
 @timed
 def retrieve(state: State, runtime: Runtime[Context]) -> dict:
-    context = runtime.context
-    resources = resources_for(context)
+    kit = run_kit(state, runtime)
     plan = state["plan"]
-    strategy = retrieval_for(context)  # the registry's strategy, with the context's overrides
+    strategy = kit.retrieval  # the pinned strategy, with the context's overrides
     evidence = hybrid_search(
-        resources.index,
-        resources.embeddings,
-        resources.sparse,
+        kit.index,
+        kit.embeddings,
+        kit.sparse,
         plan.queries,
         filters=strategy.filters_for(state.get("filters")),
         **strategy.search_parameters(),

@@ -9,16 +9,15 @@ from langgraph.runtime import Runtime
 from postgraph.graph.budget import charge, exhausted
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
-from postgraph.graph.model_calls import complete_text
-from postgraph.graph.pinning import prompt_for, prompt_parameter
-from postgraph.graph.resources import resources_for
+from postgraph.graph.kit import run_kit
 from postgraph.graph.state import State
-from postgraph.nodes.draft import MARKER, STOP, notes_block
+from postgraph.llm.completion import complete_text
+from postgraph.post.edits import remove_sentences, trim_to_words
+from postgraph.post.extractive import expand_with_evidence
+from postgraph.post.notes import COMPLETION_STOP, notes_block, post_from_completion
+from postgraph.post.rules import apply_format_fixes
 from postgraph.prompts import style_examples
-from postgraph.tools.extractive import expand_with_evidence
-from postgraph.tools.linkedin_rules import apply_format_fixes
-from postgraph.tools.post_edits import clean_model_post, remove_sentences, trim_to_words
-from postgraph.tools.post_text import body_and_hashtags, word_count
+from postgraph.text import body_and_hashtags, word_count
 
 # Issues the code fixes itself; anything else needs a rewrite.
 CODE_FIXES = {"too_long_chars", "too_many_hashtags", "hashtags_not_at_end", "markdown_heading", "length_off_target"}
@@ -26,7 +25,7 @@ CODE_FIXES = {"too_long_chars", "too_many_hashtags", "hashtags_not_at_end", "mar
 
 @timed
 def revise(state: State, runtime: Runtime[Context]) -> dict:
-    context = runtime.context
+    kit = run_kit(state, runtime)
     plan = state["plan"]
     failing = [c.claim for c in state.get("claim_checks", []) if c.verdict != "supported"]
     post = apply_format_fixes(remove_sentences(state["draft"], failing))
@@ -34,27 +33,22 @@ def revise(state: State, runtime: Runtime[Context]) -> dict:
     update: dict = {"revisions": state.get("revisions", 0) + 1}
     notes = [f"revise: removed {len(failing)} unsupported or contradicted claim(s)"] if failing else []
     rewrite = [i for i in state.get("critique", []) if i.code not in CODE_FIXES]
-    if rewrite and not exhausted(state, context):
-        model = resources_for(context).chat_model(context.reviser_model)
-        template = prompt_for(context, "revise")
-        prompt = template.format(
+    if rewrite and not exhausted(state, runtime.context):
+        prompt = kit.prompt("revise").format(
             examples="\n\n".join(style_examples()[:1]),
             notes=notes_block(state["evidence"]),
             post=post,
             instructions=" ".join(i.instruction for i in rewrite),
         )
-        result = complete_text(model, prompt, stop=STOP,
-                               max_tokens=prompt_parameter(context, template, "max_tokens"),
-                               temperature=prompt_parameter(context, template, "temperature"))
+        result = complete_text(kit.model("reviser"), prompt, stop=COMPLETION_STOP, **kit.call_parameters("revise"))
         update["budget"] = charge(state, calls=1, tokens=result.tokens)
-        rewritten = clean_model_post(MARKER.sub("", result.text))
+        rewritten = post_from_completion(result.text)
         if len(rewritten.split()) >= 10:
             post = apply_format_fixes(rewritten)
         else:
             notes.append("revise: the model rewrite was empty; kept the corrected draft")
     if word_count(body_and_hashtags(post)[0]) < plan.target_words * 0.8:
-        embed = resources_for(context).embed_texts
-        post = expand_with_evidence(post, plan, state["evidence"], embed)
+        post = expand_with_evidence(post, plan, state["evidence"], kit.embed_texts)
         notes.append("revise: brought the post back to length with sentences quoted from the sources")
     update["draft"] = post
     if notes:

@@ -29,8 +29,8 @@ from dataclasses import asdict, dataclass, field
 from string import Formatter
 from typing import Any
 
+from postgraph.errors import PostgraphError
 from postgraph.settings import Settings
-from postgraph.tools.errors import PostgraphError
 
 PromptVersion = tuple[str, "str | int", Sequence[str], str, Mapping[str, Any]]
 """(name, version, labels, template, config) as the registry's `iter_prompts()` yields them."""

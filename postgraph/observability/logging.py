@@ -93,7 +93,7 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """`2025-01-01T10:00:00.000Z WARNING postgraph.tools.structured [run=… thread=…] message`."""
+    """`2025-01-01T10:00:00.000Z WARNING postgraph.llm.structured [run=… thread=…] message`."""
 
     def format(self, record: logging.LogRecord) -> str:
         ids = " ".join(f"{name.split('_')[0]}={value}" for name in _STAMPED if (value := getattr(record, name, None)))

@@ -67,11 +67,11 @@ class RunTally:
 
 def context_summary(context: Any) -> dict[str, Any]:
     """The run's settings (models, loop cap, budget limits, retrieval parameters), without the
-    injected adapters."""
+    run kit."""
     if not is_dataclass(context):
         return {}
     return {f.name: getattr(context, f.name) for f in fields(context)
-            if f.name != "resources" and isinstance(getattr(context, f.name), _SCALARS)}
+            if f.name != "kit" and isinstance(getattr(context, f.name), _SCALARS)}
 
 
 def outcome_record(result: Mapping[str, Any], tally: RunTally, versions: Mapping[str, str] | None,

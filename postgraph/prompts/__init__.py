@@ -1,7 +1,7 @@
 """Versioned prompt files, the registry that loads, hashes and labels them, and the original
 example posts the drafter is shown. See `registry.py` for the file format.
 
-The graph loads prompts only through the registry, by label (`postgraph.graph.pinning`);
+The graph loads prompts only through the registry, by label (`postgraph.graph.pins`);
 `load_prompt` reads the repository's own registry, for scripts and notebooks.
 """
 

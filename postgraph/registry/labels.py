@@ -17,16 +17,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from postgraph.tools.errors import PostgraphError
+from postgraph.errors import RegistryError
 
 LABELS = ("production", "staging", "candidate")
 DEFAULT_LABEL = "production"
-
-
-class RegistryError(PostgraphError):
-    """A registry file is missing or malformed, or a label move is not possible."""
-
-    code = "registry_error"
 
 
 @dataclass(frozen=True)

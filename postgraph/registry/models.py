@@ -16,13 +16,13 @@ with one, so changing it means `postgraph index rebuild`.
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from postgraph.errors import ModelUnavailable
+from postgraph.llm.weights import file_sha256, gguf_path_for
 from postgraph.registry import labels as lbl
 from postgraph.registry.labels import LabelMove, RegistryError, RegistryFile
 from postgraph.settings import PROJECT_ROOT, Settings
@@ -58,26 +58,6 @@ class ModelEntry(BaseModel):
 
 # --- weights -------------------------------------------------------------------------------
 
-_digests: dict[tuple[str, int, int], str] = {}
-_digests_lock = threading.Lock()
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, computed once per (path, size, mtime) in this process: a 250 MB GGUF
-    takes about half a second, and every run records it."""
-    stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    with _digests_lock:
-        if key in _digests:
-            return _digests[key]
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    with _digests_lock:
-        _digests[key] = digest.hexdigest()
-    return _digests[key]
-
 
 def local_weights(model_id: str, settings: Settings) -> Path | None:
     """The GGUF file a llamacpp model id stands for, or None for models that are not local
@@ -85,8 +65,6 @@ def local_weights(model_id: str, settings: Settings) -> Path | None:
     provider, _, name = model_id.partition(":")
     if provider != "llamacpp" or not name:
         return None
-    from postgraph.tools.models import gguf_path_for
-
     return gguf_path_for(name, settings)
 
 
@@ -109,8 +87,6 @@ def verify_weights(role: str, version: str, entry: ModelEntry, settings: Setting
         return
     actual = weights_sha256(entry.model_id, settings)
     if actual is not None and actual != entry.sha256:
-        from postgraph.tools.errors import ModelUnavailable
-
         raise ModelUnavailable(
             f"{role}@{version}: the weights at {local_weights(entry.model_id, settings)} have sha256 "
             f"{actual[:12]}…, the registry expects {entry.sha256[:12]}…. Put the registered file back, "

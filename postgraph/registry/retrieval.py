@@ -9,22 +9,22 @@
 `collection` is the Qdrant collection the index alias must name while this strategy runs
 (null: leave the alias alone). The alias is one per index, so it follows only the label the
 deployment runs (`retrieval_label`): promoting or rolling back that label moves it, in the
-same step and before the label is written, so the two never disagree.
+same step and before the label is written, so the two never disagree. The registry does not
+move the alias itself: its caller passes the move as the `before` hook
+(`postgraph.ingest.index_versions.alias_follower`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from postgraph.graph.state import RequestFilters
+from postgraph.domain import RequestFilters
 from postgraph.registry import labels as lbl
 from postgraph.registry.labels import LabelMove, RegistryError, RegistryFile
-from postgraph.settings import Settings
 
 NAME = "retrieval"
 
@@ -108,82 +108,3 @@ class RetrievalRegistry:
             if before is not None:
                 before(target, self._strategy(target, data["versions"][target]))
             return lbl.rollback(data, NAME, label)
-
-
-# --- the index alias -----------------------------------------------------------------------
-
-
-def collection_embedding(store, index, collection: str) -> str:
-    """The embedding name whose vectors `collection` holds: from the alias history when the
-    alias named it before, else from the embedding catalogue's collection names."""
-    for entry in store.alias_history_of(index.alias):
-        if entry["collection"] == collection:
-            return entry["embedding_version"].rsplit("@", 1)[0]
-    from postgraph.tools.embeddings import CATALOGUE
-
-    for name, spec in CATALOGUE.items():
-        if index.collection_for(spec) == collection:
-            return name
-    raise RegistryError(f"Cannot tell which embedding collection {collection} was built with: "
-                        "no alias history names it and no catalogued embedding has that name.")
-
-
-def point_alias(settings: Settings, collection: str, reason: str, *, index=None, store=None) -> dict[str, Any]:
-    """Make the index alias name `collection`, recorded in the alias history like `index
-    rebuild` and `index rollback` do. The collection must exist and hold vectors of the
-    configured embedding (else queries and vectors would not be comparable); documents
-    indexed since it was last active are added first, so none goes missing.
-
-    A caller that holds the index and store open passes them (the local Qdrant allows one
-    client per path); otherwise they are opened for the call."""
-    from postgraph.components import open_index, open_store
-
-    with ExitStack() as stack:
-        if store is None:
-            store = stack.enter_context(open_store(settings))
-        if index is None:
-            index = stack.enter_context(open_index(settings))
-        return _point_alias(settings, collection, reason, index, store)
-
-
-def _point_alias(settings: Settings, collection: str, reason: str, index, store) -> dict[str, Any]:
-    from postgraph.ingestion import Ingestor
-    from postgraph.tools.embeddings import embedding_spec, make_embeddings
-    from postgraph.tools.parsers import make_ocr_engine
-
-    previous = index.active_collection()
-    if not index.client.collection_exists(collection):
-        raise RegistryError(f"The index has no collection {collection}; build it first "
-                            "(`postgraph index rebuild --embedding NAME`).")
-    embedding = collection_embedding(store, index, collection)
-    if embedding != settings.embedding:
-        raise RegistryError(
-            f"Collection {collection} holds vectors of embedding {embedding}, but queries are embedded "
-            f"with {settings.embedding}: set POSTGRAPH_EMBEDDING={embedding} (here and for the service) "
-            "and run this again."
-        )
-    if previous == collection:
-        return {"previous": previous, "active": collection, "moved": False, "backfilled_documents": 0}
-    missing = [d for d in store.list_documents(status="indexed") if collection not in d.get("indexed_in", [])]
-    if missing:
-        # Documents arrived while the collection was not active: embed them in, then switch
-        # (the ingestion pipeline's activate, as `index rollback` does).
-        embeddings, spec = make_embeddings(settings, embedding)
-        result = Ingestor(settings, store, index, embeddings, spec, make_ocr_engine(settings)).activate(collection, reason)
-        return {"previous": previous, "active": collection, "moved": True,
-                "backfilled_documents": result["backfilled_documents"]}
-    index.point_alias_at(collection)
-    store.record_alias(index.alias, collection, embedding_spec(embedding).version, reason=reason)
-    return {"previous": previous, "active": collection, "moved": True, "backfilled_documents": 0}
-
-
-def alias_follower(settings: Settings, label: str, reason: str, moves: list[dict[str, Any]], *, index=None, store=None):
-    """The `before` hook of promote/rollback: moves the alias when `label` is the one this
-    deployment runs and the strategy names a collection; what it did is appended to `moves`."""
-
-    def move(version: str, strategy: Strategy) -> None:
-        if label != settings.retrieval_label or strategy.collection is None:
-            return
-        moves.append(point_alias(settings, strategy.collection, f"{reason} {NAME}@{version}", index=index, store=store))
-
-    return move

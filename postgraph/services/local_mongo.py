@@ -21,9 +21,9 @@ from pathlib import Path
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from postgraph.errors import ServiceError
 from postgraph.services.processes import log_tail, process_alive, reap, running_service_uri
 from postgraph.settings import Settings
-from postgraph.tools.errors import ServiceError
 
 # The wire server encodes BSON with pymongo's bson package, so both are needed.
 MONGOECO_REQUIREMENTS = ("mongoeco==4.11.0", "pymongo==4.20.1")

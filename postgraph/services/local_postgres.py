@@ -32,9 +32,9 @@ from pathlib import Path
 
 import psycopg
 
+from postgraph.errors import ServiceError
 from postgraph.services.processes import free_port, log_tail, process_alive, running_service_uri
 from postgraph.settings import Settings
-from postgraph.tools.errors import ServiceError
 
 #: Where Debian puts the server binaries (one folder per major version).
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"

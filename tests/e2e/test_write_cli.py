@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from postgraph.components import open_ingestor
+from postgraph.ingest.pipeline import open_ingestor
 from postgraph.settings import PROJECT_ROOT, Settings
 
 POSTGRAPH = [sys.executable, "-m", "postgraph"]

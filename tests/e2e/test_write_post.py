@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter
 
-from postgraph.components import open_ingestor, open_store
-from postgraph.graph.state import BudgetUsage, Citation, ClaimCheck
+from postgraph.domain import BudgetUsage, Citation, ClaimCheck
+from postgraph.graph.writer import open_writer
+from postgraph.ingest.pipeline import open_ingestor
 from postgraph.settings import Settings
-from postgraph.writer import open_writer
+from postgraph.stores.open import open_store
 
 REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 120 words, include one number"
 PLANTED = "Recall@10 fell from 0.87 to 0.42 in a single night."

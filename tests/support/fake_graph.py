@@ -5,22 +5,40 @@ newsletters, embedded with the real model."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from pydantic import Field
 from qdrant_client import QdrantClient
 
-from postgraph.graph.resources import Resources
+from postgraph.graph.adapters import Adapters
+from postgraph.ingest.chunking import chunk_blocks
+from postgraph.ingest.parsers import parse_file
+from postgraph.search.embeddings import OnnxMiniLMEmbeddings, count_tokens
+from postgraph.search.index import IndexedChunk, VectorIndex
+from postgraph.search.sparse import BM25SparseEmbeddings
 from postgraph.settings import PROJECT_ROOT, Settings
-from postgraph.tools.chunking import chunk_blocks
-from postgraph.tools.embeddings import OnnxMiniLMEmbeddings, count_tokens
-from postgraph.tools.parsers import parse_file
-from postgraph.tools.sparse_embeddings import BM25SparseEmbeddings
-from postgraph.tools.vector_index import IndexedChunk, VectorIndex
 
 CORPUS = PROJECT_ROOT / "samples" / "corpus"
 FILES = ("retrieval-eval-regression.md", "prompt-versioning-rollback.md", "lora-budget.md")
 ROLES = ("planner", "drafter", "critic", "reviser", "judge")
 FAKE_MODEL_SETTINGS = {f"{role}_model": f"fake:{role}" for role in ("planner", "drafter", "critic", "reviser")}
+
+
+class RecordingFake(FakeListChatModel):
+    """A fake chat model that keeps every prompt and call parameter it received, and raises
+    the exceptions in `errors` first, one per call (a crash mid-run)."""
+
+    prompts: list[str] = Field(default_factory=list)
+    calls: list[dict[str, Any]] = Field(default_factory=list)
+    errors: list[BaseException] = Field(default_factory=list)
+
+    def _call(self, messages, stop=None, run_manager=None, **kwargs):
+        self.prompts.append(str(messages[-1].content))
+        self.calls.append(dict(kwargs))
+        if self.errors:
+            raise self.errors.pop(0)
+        return super()._call(messages, stop=stop, run_manager=run_manager, **kwargs)
 
 
 class NoOcr:
@@ -56,14 +74,14 @@ def build_sample_index(embeddings: OnnxMiniLMEmbeddings) -> VectorIndex:
     return index
 
 
-def fake_resources(settings: Settings, index: VectorIndex, embeddings, **scripts: list[str]) -> Resources:
-    """Resources whose roles answer the given scripts (a critic with no script finds nothing)."""
+def fake_adapters(settings: Settings, index: VectorIndex, embeddings, **scripts: list[str]) -> Adapters:
+    """Adapters whose roles answer the given scripts (a critic with no script finds nothing)."""
     models = {
         f"fake:{role}": FakeListChatModel(responses=list(scripts.get(role, ['{"issues": []}']))) for role in ROLES
     }
-    resources = Resources(settings, chat_models=models, index=index, embeddings=embeddings)
-    resources.embedding_version = "minilm-l6-v2-int8@1"
-    return resources
+    adapters = Adapters(settings, chat_models=models, index=index, embeddings=embeddings)
+    adapters.embedding_version = "minilm-l6-v2-int8@1"
+    return adapters
 
 
 # A standard scripted run: the request, the planner's answer, a draft whose claims the sample

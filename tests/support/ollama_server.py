@@ -27,7 +27,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from postgraph.tools.embeddings import OnnxMiniLMEmbeddings
+from postgraph.search.embeddings import OnnxMiniLMEmbeddings
 
 GARBAGE = "Sure! Here is what you asked for: a great angle, and three key points. Hope it helps"
 DEFAULT_NUM_PREDICT = 128

@@ -7,6 +7,19 @@ from pathlib import Path
 
 from postgraph.settings import PROJECT_ROOT
 
+# The roles of a drill that are fakes whatever the registry says; the drafter is left to each test.
+FAKE_ROLES_BUT_DRAFTER = {"planner_model": "fake:planner", "critic_model": "fake:critic", "reviser_model": "fake:reviser"}
+# A second draft prompt, recognisable in what the fake drafter is sent ("in capitals") and by
+# its parameters (64 tokens, temperature 1.4).
+SHORT_DRAFT_PROMPT = """version: 2
+changelog: shorter prompt without the example posts (a bad idea: the base model rambles)
+variables: notes, words
+parameters: {"max_tokens": 64, "temperature": 1.4}
+---
+Write about {words} words in capitals from these notes:
+{notes}
+Post:"""
+
 
 def copy_registries(root: Path) -> dict[str, Path]:
     """Copies of the three registries (prompt files included); a dict of Settings overrides."""
@@ -18,3 +31,16 @@ def copy_registries(root: Path) -> dict[str, Path]:
         "model_registry_path": Path(shutil.copy(PROJECT_ROOT / "postgraph" / "registry" / "models.json", root)),
         "retrieval_registry_path": Path(shutil.copy(PROJECT_ROOT / "postgraph" / "registry" / "retrieval.json", root)),
     }
+
+
+def write_prompt(folder: Path, name: str, version: str, template: str, *, variables: str | None = None,
+                 parameters: str = "{}", changelog: str = "test version") -> Path:
+    """A prompt file in the registry's layout; variables default to the template's placeholders."""
+    from postgraph.prompts.registry import placeholders
+
+    variables = ", ".join(sorted(placeholders(template))) if variables is None else variables
+    path = folder / name / f"{version}.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"version: {version}\nchangelog: {changelog}\nvariables: {variables}\n"
+                    f"parameters: {parameters}\n---\n{template}")
+    return path

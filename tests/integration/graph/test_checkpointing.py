@@ -23,6 +23,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 from typing_extensions import NotRequired, TypedDict
 
+from postgraph.errors import StoreUnavailable
 from postgraph.graph.checkpointing import (
     aopen_checkpointer,
     checkpoint_sqlite_file,
@@ -33,7 +34,6 @@ from postgraph.services.local_mongo import LocalMongo
 from postgraph.services.local_postgres import LocalPostgres
 from postgraph.services.processes import free_port
 from postgraph.settings import Settings
-from postgraph.tools.errors import StoreUnavailable
 
 SYNC_SAVERS = {"sqlite": SqliteSaver, "mongodb": MongoDBSaver, "postgres": PostgresSaver}
 ASYNC_SAVERS = {"sqlite": AsyncSqliteSaver, "mongodb": MongoDBSaver, "postgres": AsyncPostgresSaver}

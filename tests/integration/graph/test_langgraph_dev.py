@@ -17,7 +17,6 @@ from pathlib import Path
 import httpx
 import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
-
 from support.langgraph_dev import STUDIO_CHECKPOINTER, DevProject, langgraph_dev, run_thread
 
 from postgraph.graph.checkpointing import checkpoint_sqlite_file, open_checkpointer

@@ -8,9 +8,8 @@ from pathlib import Path
 import httpx
 from support.langgraph_dev import langgraph_dev
 
-from postgraph.components import open_ingestor
+from postgraph.ingest.pipeline import open_ingestor
 from postgraph.settings import PROJECT_ROOT, Settings
-
 
 REQUEST = "a post about prompt versioning and rollback, for platform engineers, 60 words"
 
@@ -36,4 +35,6 @@ def test_langgraph_dev_serves_the_writing_graph(tmp_path: Path, mongo_server) ->
             assert all(c["source"].endswith("prompt-versioning-rollback.md") for c in output["citations"])
             history = client.post(f"/threads/{thread}/history", json={"limit": 50}).json()
             assert len(history) >= 6
+            pins = client.get(f"/threads/{thread}/state").json()["values"]["pins"]
+            assert pins["prompts"]["draft"].startswith("draft@") and pins["retrieval"]["version"]
     assert (settings.data_dir / "checkpoints.sqlite").exists()

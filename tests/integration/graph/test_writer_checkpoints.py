@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.fake_graph import FAKE_MODEL_SETTINGS, fake_resources
+from support.fake_graph import FAKE_MODEL_SETTINGS, fake_adapters
 
 from postgraph.graph.checkpointing import open_checkpointer
-from postgraph.writer import PostWriter, UnknownThread
+from postgraph.graph.writer import PostWriter, UnknownThread
 
 PLAN = json.dumps({"angle": "Nightly retrieval evals catch quiet regressions", "key_points": []})
 POST = ("Our nightly eval caught a regression before production.\n\n"
@@ -27,12 +27,12 @@ def test_fake_models_paused_run_resumes_after_reopening_the_backend(
                                            "judge_model": "", **FAKE_MODEL_SETTINGS})
     scripts = {"planner": [PLAN], "drafter": [POST]}
     with open_checkpointer(settings) as saver:
-        writer = PostWriter(settings, saver, fake_resources(settings, sample_index, embeddings, **scripts))
+        writer = PostWriter(settings, saver, fake_adapters(settings, sample_index, embeddings, **scripts))
         paused = writer.write("a post about nightly retrieval evals, 30 words", require_approval=True)
         assert paused.awaiting_approval is not None
 
     with open_checkpointer(settings) as saver:
-        writer = PostWriter(settings, saver, fake_resources(settings, sample_index, embeddings, **scripts))
+        writer = PostWriter(settings, saver, fake_adapters(settings, sample_index, embeddings, **scripts))
         assert writer.snapshot(paused.thread_id).next == ("approve",)
         done = writer.resume(paused.thread_id, decision={"action": "approve"}).as_dict()
         assert done["status"] == "done" and done["post"].startswith(POST.split("#")[0].strip())

@@ -13,11 +13,11 @@ import time
 import uuid
 
 import pytest
+from support.fake_graph import GOOD, NO_ISSUES, PLAN, REQUEST
 from support.langfuse_server import SilentServer, closed_port
 
 from postgraph.observability.tracing import Tracing
 from postgraph.settings import PROJECT_ROOT, Settings
-from support.fake_graph import GOOD, NO_ISSUES, PLAN, REQUEST
 
 TIMEOUT = 1.0
 SLACK = 0.75  # scheduling noise on a loaded 2-core machine

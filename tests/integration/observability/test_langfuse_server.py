@@ -8,6 +8,7 @@ import time
 import uuid
 
 import pytest
+from support.fake_graph import GOOD, NO_ISSUES, PLAN, REQUEST
 from support.langfuse_server import (
     SECRET_KEY,
     LangfuseTestServer,
@@ -18,8 +19,6 @@ from support.langfuse_server import (
 from postgraph.observability.langfuse_prompts import LangfuseUnavailable, sync_prompts
 from postgraph.observability.tracing import Tracing, score_run
 from postgraph.settings import Settings
-from support.fake_graph import GOOD, NO_ISSUES, PLAN, REQUEST
-
 
 PROMPTS = [
     ("draft", "1", [], "Notes:\n{notes}\nWrite {words} words.", {"parameters": {"max_tokens": 320}}),

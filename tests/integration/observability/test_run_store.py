@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from postgraph.tools.run_store import BadFeedback, RunStore, UnknownRun
+from postgraph.stores.runs import BadFeedback, RunStore, UnknownRun
 
 VERSIONS = {"prompt.draft": "draft@2#ab12cd34ef56", "model.drafter": "llamacpp:gemma3-270m", "embedding": "minilm@1"}
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from postgraph.api.app import create_app
-from postgraph.tools.run_store import RunStore
+from postgraph.stores.runs import RunStore
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from support.langfuse_server import SECRET_KEY, LangfuseTestServer, SilentServer
 
 from postgraph.settings import PROJECT_ROOT, Settings
-from postgraph.tools.run_store import RunStore
+from postgraph.stores.runs import RunStore
 
 VERSIONS = {"prompt.draft": "draft@1#ab12cd34ef56", "model.drafter": "llamacpp:gemma3-270m"}
 

@@ -3,17 +3,15 @@ and the resume after it, time travel; errors are recorded and re-raised."""
 
 from __future__ import annotations
 
-
 import pytest
-
-from postgraph.tools.errors import PostgraphError
-from postgraph.tools.run_store import RunStore
 from support.fake_graph import GOOD, NO_ISSUES, PLAN, REQUEST
 
+from postgraph.errors import PostgraphError
+from postgraph.stores.runs import RunStore
 
 
 def fail_drafter_once(writer, monkeypatch, error: Exception) -> None:
-    drafter = writer.resources.chat_model("fake:drafter")
+    drafter = writer.adapters.chat_model("fake:drafter")
     original = type(drafter).invoke
     calls = {"n": 0}
 
@@ -87,7 +85,7 @@ def test_a_node_that_raises_is_an_error_run_and_the_error_propagates(make_writer
 
 
 def test_a_postgraph_error_keeps_its_code(make_writer, run_store, monkeypatch) -> None:
-    from postgraph.tools.errors import ModelUnavailable
+    from postgraph.errors import ModelUnavailable
 
     writer = make_writer(planner=[PLAN], drafter=[GOOD])
     fail_drafter_once(writer, monkeypatch, ModelUnavailable("Ollama at http://127.0.0.1:9 did not answer"))
@@ -124,20 +122,20 @@ def test_without_a_run_store_nothing_is_recorded(make_writer, run_store) -> None
 
 
 def test_open_writer_records_runs_in_the_configured_store(settings, monkeypatch) -> None:
-    """`open_writer` opens the run store through postgraph.components.open_store on the first
-    run only (showing a thread needs no store)."""
-    from postgraph import components
+    """`open_writer` opens the run store through postgraph.stores.open.open_run_store on the
+    first run only (showing a thread needs no store)."""
+    from postgraph.graph.writer import open_writer
     from postgraph.observability.logging import remove_logging
-    from postgraph.writer import open_writer
+    from postgraph.stores import open as store_open
 
     opened = []
-    real = components.open_store
+    real = store_open.open_run_store
 
     def counting(s):
         opened.append(s.mongodb_database)
         return real(s)
 
-    monkeypatch.setattr(components, "open_store", counting)
+    monkeypatch.setattr(store_open, "open_run_store", counting)
     with open_writer(settings.model_copy(update={"log_level": "WARNING"})) as writer:
         assert opened == []
         store = writer.run_store

@@ -6,31 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langgraph.checkpoint.memory import InMemorySaver
-from pydantic import Field
+from support.fake_graph import GOOD, NO_ISSUES, PLAN, RecordingFake
 
-from postgraph.graph.resources import Resources
+from postgraph.graph.adapters import Adapters
 from postgraph.graph.state import checkpoint_serde
+from postgraph.graph.writer import PostWriter
 from postgraph.settings import Settings
-from postgraph.writer import PostWriter
-from support.fake_graph import GOOD, NO_ISSUES, PLAN
-
-
-
-class RecordingFake(FakeListChatModel):
-    """A fake chat model that keeps every prompt and call parameter it received."""
-
-    prompts: list[str] = Field(default_factory=list)
-    calls: list[dict[str, Any]] = Field(default_factory=list)
-
-    def _call(self, messages, stop=None, run_manager=None, **kwargs):
-        self.prompts.append(str(messages[-1].content))
-        self.calls.append(dict(kwargs))
-        return super()._call(messages, stop=stop, run_manager=run_manager, **kwargs)
-
-
-
 
 
 @pytest.fixture
@@ -50,11 +32,11 @@ def drill_writer(registry_paths, fakes, sample_index, embeddings, tmp_path):
     """build(**settings) -> a PostWriter over the registry copies; roles not named in the
     settings take their model from the registry copy."""
 
-    def build(index=None, **overrides: Any) -> PostWriter:
+    def build(index=None, run_store=None, **overrides: Any) -> PostWriter:
         settings = Settings(data_dir=tmp_path / "data", judge_model="", **registry_paths, **overrides)
-        resources = Resources(settings, chat_models=fakes, index=index or sample_index, embeddings=embeddings)
-        resources.embedding_version = "minilm-l6-v2-int8@1"
-        return PostWriter(settings, InMemorySaver(serde=checkpoint_serde()), resources)
+        adapters = Adapters(settings, chat_models=fakes, index=index or sample_index, embeddings=embeddings)
+        adapters.embedding_version = "minilm-l6-v2-int8@1"
+        return PostWriter(settings, InMemorySaver(serde=checkpoint_serde()), adapters, run_store=run_store)
 
     return build
 

@@ -96,7 +96,8 @@ def test_models_commands(cli, registry_paths) -> None:
 def test_retrieval_commands_move_the_alias(cli, registry_paths, settings) -> None:
     """Two collections on disk; the strategy's collection takes the alias with it, and the
     embedding must match the collection's."""
-    from postgraph.components import open_index, open_store
+    from postgraph.search.index import open_index
+    from postgraph.stores.open import open_store
 
     env = {"POSTGRAPH_MONGODB_URI": settings.mongodb_uri, "POSTGRAPH_MONGODB_DATABASE": settings.mongodb_database,
            "POSTGRAPH_DATA_DIR": str(settings.data_dir)}

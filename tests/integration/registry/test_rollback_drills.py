@@ -7,20 +7,14 @@ from __future__ import annotations
 import json
 import time
 
+from support.fake_graph import REQUEST
+from support.registries import FAKE_ROLES_BUT_DRAFTER as FAKE_ROLES
+from support.registries import SHORT_DRAFT_PROMPT as BAD_DRAFT_PROMPT
+
+from postgraph.ingest.index_versions import alias_follower
 from postgraph.prompts import PromptRegistry
 from postgraph.registry.models import ModelEntry, ModelRegistry
-from postgraph.registry.retrieval import RetrievalRegistry, Strategy, alias_follower
-
-REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 50 words"
-FAKE_ROLES = {"planner_model": "fake:planner", "critic_model": "fake:critic", "reviser_model": "fake:reviser"}
-BAD_DRAFT_PROMPT = """version: 2
-changelog: shorter prompt without the example posts (a bad idea: the base model rambles)
-variables: notes, words
-parameters: {"max_tokens": 64, "temperature": 1.4}
----
-Write about {words} words in capitals from these notes:
-{notes}
-Post:"""
+from postgraph.registry.retrieval import RetrievalRegistry, Strategy
 
 
 def report(what: str, seconds: float) -> None:
@@ -128,8 +122,8 @@ def test_retrieval_rollback_drill_moves_the_index_alias(drill_writer, registry_p
     from qdrant_client import models
     from support.fake_graph import build_sample_index
 
-    from postgraph.components import open_store
-    from postgraph.tools.vector_index import document_filter
+    from postgraph.search.index import document_filter
+    from postgraph.stores.open import open_store
 
     index = build_sample_index(embeddings)  # alias chunks -> chunks__test, three newsletters
     points, _ = index.client.scroll("chunks__test", scroll_filter=document_filter(["doc_lora-budget"]),

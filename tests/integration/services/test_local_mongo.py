@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
+from postgraph.errors import ServiceError
 from postgraph.services.local_mongo import LocalMongo, mongo_uri
 from postgraph.settings import Settings
-from postgraph.tools.errors import ServiceError
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from postgraph.errors import ServiceError
 from postgraph.services import local_postgres
 from postgraph.services.local_postgres import LocalPostgres, PostgresStatus, postgres_uri
 from postgraph.services.processes import free_port
 from postgraph.settings import Settings
-from postgraph.tools.errors import ServiceError
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
-from support.fake_graph import FAKE_MODEL_SETTINGS, fake_resources
+from support.fake_graph import FAKE_MODEL_SETTINGS, fake_adapters
 
 from postgraph.graph.state import checkpoint_serde
+from postgraph.graph.writer import PostWriter
 from postgraph.settings import Settings
-from postgraph.writer import PostWriter
 
 
 @pytest.fixture
@@ -17,6 +17,6 @@ def make_writer(sample_index, embeddings, tmp_path):
 
     def build(**scripts: list[str]) -> PostWriter:
         settings = Settings(data_dir=tmp_path, judge_model="", **FAKE_MODEL_SETTINGS)
-        return PostWriter(settings, InMemorySaver(serde=checkpoint_serde()), fake_resources(settings, sample_index, embeddings, **scripts))
+        return PostWriter(settings, InMemorySaver(serde=checkpoint_serde()), fake_adapters(settings, sample_index, embeddings, **scripts))
 
     return build

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from postgraph.graph.state import RequestFilters
-from postgraph.tools.errors import PostgraphError
-from postgraph.writer import UnknownThread
 from support.fake_graph import GOOD, PLAN
+
+from postgraph.domain import RequestFilters
+from postgraph.errors import PostgraphError
+from postgraph.graph.writer import UnknownThread
 
 REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 50 words"
 PLANTED = GOOD.replace("Cheap evals", "The fix also cut our cloud bill by 45% in March. Cheap evals")
@@ -128,8 +128,8 @@ def test_fake_models_approval_interrupt_and_resume(make_writer) -> None:
 
 def test_fake_models_crash_then_resume_from_last_checkpoint(make_writer, monkeypatch) -> None:
     writer = make_writer(planner=[PLAN], drafter=[GOOD], critic=[NO_ISSUES])
-    planner = writer.resources.chat_model("fake:planner")
-    drafter = writer.resources.chat_model("fake:drafter")
+    planner = writer.adapters.chat_model("fake:planner")
+    drafter = writer.adapters.chat_model("fake:drafter")
     original = type(drafter).invoke
     calls = {"planner": 0, "drafter": 0}
 
@@ -176,3 +176,31 @@ def test_fake_models_bad_requests_and_unknown_threads(make_writer) -> None:
         writer.resume("no-such-thread")
     with pytest.raises(UnknownThread):
         writer.history("no-such-thread")
+
+
+def test_fake_models_a_run_without_a_kit_pins_its_versions_at_the_first_node(make_writer, monkeypatch) -> None:
+    """The LangGraph server and Studio run the exported graph with no writer: the kit is built
+    lazily over the process-wide adapters, the first node writes the pins into the thread's
+    state, and the later nodes build from those pins."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from postgraph.graph import kit as run_kit_module
+    from postgraph.graph.builder import build_graph
+    from postgraph.graph.state import checkpoint_serde
+
+    writer = make_writer(planner=[PLAN], drafter=[GOOD], critic=[NO_ISSUES])
+    built = []
+    real_build = run_kit_module.build_run_kit
+    monkeypatch.setattr(run_kit_module, "shared_adapters", lambda: writer.adapters)
+    monkeypatch.setattr(run_kit_module, "build_run_kit",
+                        lambda context, adapters, pins=None: built.append(pins) or real_build(context, adapters, pins))
+    graph = build_graph(InMemorySaver(serde=checkpoint_serde()))
+    config = {"configurable": {"thread_id": "studio-thread"}}
+    result = graph.invoke({"request": REQUEST}, config, context=writer.context())
+
+    state = graph.get_state(config).values
+    assert result["status"] == "done" and result["post"] == GOOD
+    assert state["pins"].prompts["draft"].startswith("draft@1#")
+    assert state["pins"].models["drafter"].model_id == "fake:drafter"
+    assert built[0] is None and built[1:] and all(pins == state["pins"] for pins in built[1:])
+    assert result["versions"]["prompt.draft"] == state["pins"].prompts["draft"]

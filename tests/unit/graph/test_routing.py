@@ -1,8 +1,8 @@
 """Routing functions on their own (the compiled graph is tested with fake models)."""
 
+from postgraph.domain import ClaimCheck, CritiqueIssue
 from postgraph.graph.context import Context
 from postgraph.graph.routing import after_fact_check, after_finalize, after_retrieve
-from postgraph.graph.state import ClaimCheck, CritiqueIssue
 
 OK = ClaimCheck(claim="a", verdict="supported", chunk_id="c")
 BAD = ClaimCheck(claim="b", verdict="unsupported")
@@ -21,7 +21,7 @@ def test_after_fact_check_routes() -> None:
     assert after_fact_check({"claim_checks": [OK], "critique": [ISSUE], "revisions": 1}, context) == "revise"
     assert after_fact_check({"claim_checks": [BAD], "critique": [ISSUE], "revisions": 2}, context) == "finalize"
     exhausted = {"claim_checks": [BAD], "budget": {"model_calls": 0}, "revisions": 0}
-    from postgraph.graph.state import BudgetUsage
+    from postgraph.domain import BudgetUsage
 
     exhausted["budget"] = BudgetUsage(exhausted="tokens")
     assert after_fact_check(exhausted, context) == "finalize"

@@ -7,12 +7,12 @@ import uuid
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
-from support.fake_graph import FAKE_MODEL_SETTINGS, fake_resources
+from support.fake_graph import FAKE_MODEL_SETTINGS, fake_adapters
 from support.langfuse_server import SECRET_KEY, LangfuseTestServer
 
 from postgraph.graph.state import checkpoint_serde
+from postgraph.graph.writer import PostWriter
 from postgraph.settings import Settings
-from postgraph.writer import PostWriter
 
 NO_LANGFUSE = {"langfuse_public_key": None, "langfuse_secret_key": None, "langfuse_host": None}
 
@@ -21,8 +21,8 @@ NO_LANGFUSE = {"langfuse_public_key": None, "langfuse_secret_key": None, "langfu
 def make_writer(sample_index, embeddings, tmp_path):
     def build(*, run_store=None, tracing=None, **scripts: list[str]) -> PostWriter:
         settings = Settings(data_dir=tmp_path, judge_model="", **FAKE_MODEL_SETTINGS, **NO_LANGFUSE)
-        resources = fake_resources(settings, sample_index, embeddings, **scripts)
-        return PostWriter(settings, InMemorySaver(serde=checkpoint_serde()), resources,
+        adapters = fake_adapters(settings, sample_index, embeddings, **scripts)
+        return PostWriter(settings, InMemorySaver(serde=checkpoint_serde()), adapters,
                           run_store=run_store, tracing=tracing)
 
     return build

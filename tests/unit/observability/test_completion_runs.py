@@ -9,7 +9,7 @@ import pytest
 from langgraph.graph import END, START, StateGraph
 from typing_extensions import TypedDict
 
-from postgraph.observability.llm_runs import completion_run
+from postgraph.llm.callbacks import completion_run
 
 
 class RawModel:

@@ -8,10 +8,11 @@ import subprocess
 import sys
 import textwrap
 
+from support.fake_graph import GOOD, NO_ISSUES, PLAN, REQUEST
+
 from postgraph.observability.langfuse_handler import parse_prompt_identity
 from postgraph.observability.tracing import langfuse_callbacks, score_run, tracing_for
 from postgraph.settings import PROJECT_ROOT, Settings
-from support.fake_graph import GOOD, NO_ISSUES, PLAN, REQUEST
 
 NODES = {"plan", "retrieve", "draft", "critique", "fact_check", "finalize"}
 
@@ -42,7 +43,7 @@ def test_without_langfuse_settings_the_sdk_is_not_even_imported() -> None:
         import sys, threading
         from postgraph.settings import Settings
         from postgraph.observability.tracing import langfuse_callbacks, score_run
-        import postgraph.writer
+        import postgraph.graph.writer
         s = Settings(langfuse_public_key=None, langfuse_secret_key=None, langfuse_host=None)
         assert langfuse_callbacks(s) == [] and score_run(s, "0" * 32, "x", 1.0) is False
         print(sorted(m for m in sys.modules if m.startswith("langfuse")), threading.active_count())
@@ -121,7 +122,7 @@ def test_a_failing_node_is_traced_as_an_error(make_writer, traced, monkeypatch) 
 
     tracing, exporter = traced
     writer = make_writer(planner=[PLAN], drafter=[GOOD], tracing=tracing)
-    drafter = writer.resources.chat_model("fake:drafter")
+    drafter = writer.adapters.chat_model("fake:drafter")
     original = type(drafter).invoke
 
     def broken(self, *args, **kwargs):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from postgraph.domain import BudgetUsage
 from postgraph.graph.context import Context
-from postgraph.graph.state import BudgetUsage
 from postgraph.observability.runs import (
     RunTally,
     context_summary,
@@ -61,9 +61,8 @@ def test_outcome_record_of_a_run_waiting_for_approval_keeps_the_proposed_post() 
     assert record["next"] == ["approve"] and record["versions"] == {"model.drafter": "m"}
 
 
-def test_context_summary_leaves_out_the_injected_adapters() -> None:
-    context = Context()
-    context.resources = object()
+def test_context_summary_leaves_out_the_run_kit() -> None:
+    context = Context(kit=object())
     summary = context_summary(context)
-    assert "resources" not in summary
+    assert "kit" not in summary
     assert summary["max_revisions"] == context.max_revisions and "retrieval_k" in summary

@@ -10,6 +10,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from support.fake_graph import GOOD, REQUEST
 
 from postgraph.observability.logging import (
     JsonFormatter,
@@ -21,8 +22,6 @@ from postgraph.observability.logging import (
     run_context,
 )
 from postgraph.settings import Settings
-from support.fake_graph import GOOD, REQUEST
-
 
 
 @pytest.fixture
@@ -136,7 +135,7 @@ def test_degraded_structured_output_warning_in_a_graph_run_carries_the_ids(make_
     writer = make_writer(planner=["not json", "{still not json"], drafter=[GOOD], critic=['{"issues": []}'])
     outcome = writer.write(REQUEST, thread_id="thread-logs")
     entries = lines(captured)
-    degraded = [e for e in entries if e["logger"] == "postgraph.tools.structured" and "degraded path" in e["message"]]
+    degraded = [e for e in entries if e["logger"] == "postgraph.llm.structured" and "degraded path" in e["message"]]
     assert degraded, entries
     assert all(e["run_id"] == outcome.run_id and e["thread_id"] == "thread-logs" for e in degraded)
     started = [e for e in entries if e["message"] == "run started"]

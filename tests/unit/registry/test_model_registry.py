@@ -7,10 +7,11 @@ import os
 
 import pytest
 
+from postgraph.errors import ModelUnavailable
+from postgraph.llm.weights import file_sha256
 from postgraph.registry.labels import RegistryError
-from postgraph.registry.models import ROLES, ModelEntry, ModelRegistry, file_sha256, weights_sha256
+from postgraph.registry.models import ROLES, ModelEntry, ModelRegistry, weights_sha256
 from postgraph.settings import PROJECT_ROOT, Settings
-from postgraph.tools.errors import ModelUnavailable
 
 GEMMA_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from postgraph.graph.pinning import check_prompt
+from postgraph.graph.pins import check_prompt
 from postgraph.prompts import PromptRegistry, load_prompt
 from postgraph.prompts.registry import parse_prompt
 from postgraph.registry.labels import RegistryError

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from postgraph.graph.state import RequestFilters
+from postgraph.domain import RequestFilters
+from postgraph.ingest.index_versions import alias_follower
 from postgraph.registry.labels import RegistryError
-from postgraph.registry.retrieval import RetrievalRegistry, Strategy, alias_follower
+from postgraph.registry.retrieval import RetrievalRegistry, Strategy
 from postgraph.settings import Settings
 
 

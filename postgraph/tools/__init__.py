@@ -1,1 +1,0 @@
-"""Adapters to outside systems and pure helpers the nodes and the ingestion pipeline use."""
