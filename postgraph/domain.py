@@ -13,7 +13,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 BlockKindName = Literal["text", "table", "image"]
-Verdict = Literal["supported", "unsupported", "contradicted"]
+Verdict = Literal["supported", "unsupported", "contradicted", "unchecked"]
+"""unchecked: neither the rules nor a model could settle it (no valid answer, budget spent);
+it counts as not supported."""
+SentenceKind = Literal["claim", "opinion", "call_to_action", "question", "hashtags"]
 RunStatus = Literal["running", "done", "budget_exhausted", "no_evidence", "rejected", "failed"]
 
 
@@ -66,6 +69,15 @@ class ClaimCheck(BaseModel):
     chunk_id: str | None = None
     score: float = 0.0
     reason: str = ""
+    decided_by: str = Field(default="", description="The rule or model that decided the verdict.")
+    passages: list[str] = Field(default_factory=list, description="The evidence passages the verdict rests on.")
+
+
+class NonClaim(BaseModel):
+    """A sentence of a post that states no fact, and what kind it is; reported, not checked."""
+
+    sentence: str
+    kind: SentenceKind
 
 
 class Citation(BaseModel):

@@ -3,14 +3,28 @@ the supported ones."""
 
 from __future__ import annotations
 
-from postgraph.domain import Citation, ClaimCheck, Evidence
-from postgraph.factcheck.claims import extract_claims
+from dataclasses import dataclass
+
+from postgraph.domain import Citation, ClaimCheck, Evidence, NonClaim
+from postgraph.factcheck.claims import split_claims
 from postgraph.factcheck.verdicts import Embed, check_claims
 
 
-def check_post(post: str, evidence: list[Evidence], embed: Embed | None) -> list[ClaimCheck]:
-    """A verdict for every claim of `post` (see `extract_claims` and `check_claims`)."""
-    return check_claims(extract_claims(post), evidence, embed)
+@dataclass(frozen=True)
+class PostCheck:
+    claims: list[ClaimCheck]
+    """A verdict for every claim, in order."""
+    not_claims: list[NonClaim]
+    """The sentences that state no fact, with their kind (reported, not checked)."""
+
+
+def check_post(post: str, evidence: list[Evidence], embed: Embed | None) -> PostCheck:
+    """Every sentence of `post`: claims checked against the evidence (`check_claims`), the
+    others labelled with their kind (`split_claims`)."""
+    sentences = split_claims(post)
+    claims = [s.claim for s in sentences if s.kind == "claim"]
+    not_claims = [NonClaim(sentence=s.text, kind=s.kind) for s in sentences if s.kind != "claim"]
+    return PostCheck(check_claims(claims, evidence, embed), not_claims)
 
 
 def passes(checks: list[ClaimCheck]) -> bool:

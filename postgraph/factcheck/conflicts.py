@@ -12,14 +12,19 @@ from postgraph.factcheck.numbers import numbers_equal
 from postgraph.factcheck.passages import Passage, entity_in, normalize
 from postgraph.factcheck.vocabulary import (
     AFTER_STATE,
+    BETTER,
     CADENCE_WORDS,
     CADENCES,
     DOWN,
     FEW,
     FIRST_RANK,
+    LOWER_IS_BETTER,
     LOWER_RANK,
     MANY,
+    NEGATIONS,
+    OPPOSITES,
     UP,
+    WORSE,
 )
 
 
@@ -31,6 +36,47 @@ def _direction(text: str) -> set[str]:
     if words & DOWN or re.search(r"\bwent down\b", text.lower()):
         found.add("down")
     return found
+
+
+def states_change(text: str, facts: Facts) -> bool:
+    """The text says something moved: a direction word, or a "from X to Y" pair."""
+    return bool(_direction(text)) or any(n.role == "from" for n in facts.numbers)
+
+
+def values_clash(claim: str, facts: Facts) -> str | None:
+    """A claim whose own "from X to Y" moves the other way than its words say ("recall
+    improved from 0.87 to 0.71"): with its values bound to the source, the words are wrong."""
+    start = next((n for n in facts.numbers if n.role == "from"), None)
+    end = next((n for n in facts.numbers if n.role == "to"), None)
+    if start is None or end is None or numbers_equal(start.base, end.base):
+        return None
+    moved = "up" if end.base > start.base else "down"
+    words = set(re.findall(r"[a-z]+", claim.lower()))
+    said = _direction(claim)
+    lower_better = LOWER_IS_BETTER.search(claim) is not None
+    if words & BETTER:
+        said = said | {"down" if lower_better else "up"}
+    if words & WORSE:
+        said = said | {"up" if lower_better else "down"}
+    if len(said) == 1 and moved not in said:
+        return (f"the claim says it went {next(iter(said))}, the source's values went {moved} "
+                f"({start.show()} to {end.show()})")
+    return None
+
+
+def polarity_clash(claim: str, passage: str) -> str | None:
+    """Why a close passage does not back the claim: one negates what the other states, or
+    uses the opposite word ("bigger" / "smaller"). None when they agree."""
+    ours = set(re.findall(r"[a-z']+", claim.lower()))
+    theirs = set(re.findall(r"[a-z']+", passage.lower()))
+    if bool(ours & NEGATIONS) != bool(theirs & NEGATIONS) and not re.search(r"\bno longer\b", passage.lower()):
+        said = "negates" if ours & NEGATIONS else "states"
+        return f"the claim {said} what the source {'states' if said == 'negates' else 'negates'}"
+    for a, b in OPPOSITES:
+        for word, other in ((a, b), (b, a)):
+            if word in ours and other in theirs and word not in theirs and other not in ours:
+                return f"the claim says {word!r}, the source says {other!r}"
+    return None
 
 
 def _cadence(text: str) -> set[str]:

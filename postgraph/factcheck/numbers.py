@@ -175,6 +175,9 @@ def _unit_after(text: str, pos: int) -> tuple[str | None, float, int]:
         return None, 1.0, end  # an ordinal: 21st, 95th
     if lowered in FUNCTION_WORDS or lowered in MONTHS or lowered in WEEKDAYS or len(lowered) < 2:
         return None, 1.0, pos
+    compound = re.match(r"-([A-Za-z]+)", text[end:])
+    if compound:  # "46,080 GPU-hours" count GPU-hours, not GPUs
+        return "~" + lowered + "-" + _noun_key(compound.group(1).lower()), 1.0, end + compound.end()
     return "~" + _noun_key(lowered), 1.0, end
 
 

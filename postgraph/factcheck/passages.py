@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from postgraph.domain import Evidence
+from postgraph.factcheck.binding import Occurrence, occurrences_in
 from postgraph.factcheck.facts import Facts, facts_in
 from postgraph.factcheck.vocabulary import ACRONYM, GENERIC_ACRONYMS, NUMBER_WORDS
 from postgraph.text import split_sentences, stem, terms
@@ -33,8 +34,9 @@ class EvidenceChunk:
     sentences: list[str]
     sentence_facts: list[Facts]
     passages: list[Passage] = field(default_factory=list)
-    context: str = ""  # chunk + same-document evidence + title, lowercased
+    context: str = ""  # where the claim's names must be: this chunk, the title, the opening chunk
     context_dates: frozenset[str] = frozenset()
+    occurrences: list[Occurrence] = field(default_factory=list)  # every number, with its descriptor
 
 
 def evidence_sentences(text: str) -> list[str]:
@@ -95,23 +97,30 @@ def build_chunks(evidence: Sequence[Evidence]) -> list[EvidenceChunk]:
     by_document: dict[str, list[Evidence]] = {}
     for item in evidence:
         by_document.setdefault(item.document_id, []).append(item)
-    # Names and dates are checked against the whole document as far as the evidence shows it.
-    contexts: dict[str, tuple[str, frozenset[str]]] = {}
+    # Dates are checked against the whole document as far as the evidence shows it; names
+    # against the passage's own chunk, the title and the document's opening chunks (which name
+    # the company or product the rest calls "we" or "the bank").
+    openings: dict[str, str] = {}
+    dates_of: dict[str, frozenset[str]] = {}
     for document_id, items in by_document.items():
         texts = [items[0].title, *(e.text for e in items)]
         dates = {d.lower() for text in texts for d in facts_in(text).dates}
         dates.update(item.published[:4] for item in items if item.published)
-        contexts[document_id] = (normalize("\n".join(texts)), frozenset(dates))
+        dates_of[document_id] = frozenset(dates)
+        opening = "\n".join(e.text for e in items if _chunk_order(e.chunk_id) in (0, 1))
+        openings[document_id] = f"{items[0].title}\n{opening}"
     chunks = []
-    for item in evidence:
+    for index, item in enumerate(evidence):
         read = read_evidence(item.text) or [(item.text, False)]
         sentences = [sentence for sentence, _ in read]
         sentence_facts = [
             _table_facts(sentence, facts_in(sentence)) if tabular else facts_in(sentence)
             for sentence, tabular in read
         ]
-        context, dates = contexts[item.document_id]
-        chunk = EvidenceChunk(item, sentences, sentence_facts, context=context, context_dates=dates)
+        context = normalize(f"{openings[item.document_id]}\n{item.text}")
+        chunk = EvidenceChunk(item, sentences, sentence_facts, context=context, context_dates=dates_of[item.document_id])
+        for position, ((sentence, tabular), facts) in enumerate(zip(read, sentence_facts, strict=True)):
+            chunk.occurrences.extend(occurrences_in(sentence, facts, tabular=tabular, location=(index, position)))
         for size in range(1, MAX_WINDOW + 1):
             for first in range(max(len(sentences) - size + 1, 0)):
                 indexes = list(range(first, first + size))
@@ -126,6 +135,12 @@ def build_chunks(evidence: Sequence[Evidence]) -> list[EvidenceChunk]:
                 )
         chunks.append(chunk)
     return chunks
+
+
+def _chunk_order(chunk_id: str) -> int | None:
+    """The position of a chunk in its document, from its id ("doc_ab12:c0003" -> 3)."""
+    match = re.search(r":c(\d+)$", chunk_id)
+    return int(match.group(1)) if match else None
 
 
 def _merge(parts: list[Facts]) -> Facts:

@@ -9,7 +9,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from postgraph.domain import ClaimCheck, Evidence
-from postgraph.factcheck.conflicts import CONFLICT_ORDER, Conflict, find_conflicts
+from postgraph.factcheck.binding import NumberBinding, Occurrence, bind_numbers
+from postgraph.factcheck.claims import claim_parts
+from postgraph.factcheck.conflicts import (
+    CONFLICT_ORDER,
+    Conflict,
+    find_conflicts,
+    polarity_clash,
+    states_change,
+    values_clash,
+)
 from postgraph.factcheck.facts import Facts, facts_in
 from postgraph.factcheck.numbers import Number
 from postgraph.factcheck.passages import (
@@ -84,6 +93,9 @@ class _Candidate:
     missing_names: list[str]
     missing_dates: list[str]
     conflicts: list[Conflict]
+    numbers_bound: list[Occurrence] | None = None
+    """The bound occurrences of every claim number in this passage's document, when all are
+    bound and one is in this passage; else None."""
 
 
 def check_claims(
@@ -115,9 +127,12 @@ def check_claims(
 
     `embed` is called once, with the claims followed by every distinct evidence sentence.
     """
-    claims = list(claims)
-    if not claims:
+    requested = list(claims)
+    if not requested:
         return []
+    # A claim joining a cause or consequence is checked part by part, then judged as a whole.
+    parts_of = [claim_parts(claim) for claim in requested]
+    claims = [part for parts in parts_of for part in parts]
     limits = thresholds or (EMBEDDING_THRESHOLDS if embed is not None else OVERLAP_THRESHOLDS)
     if similarity_threshold is not None:
         limits = replace(limits, support=similarity_threshold)
@@ -139,16 +154,34 @@ def check_claims(
         )
         similarity = vectors[: len(claims)] @ passage_vectors.T
     chunk_of = {id(p): c for c in chunks for p in c.passages}
-    return [
+    occurrences: dict[str, list[Occurrence]] = {}
+    for chunk in chunks:
+        occurrences.setdefault(chunk.evidence.document_id, []).extend(chunk.occurrences)
+    checked = iter([
         _check_one(
             claim,
             similarity[i] if similarity is not None else None,
             passages,
             chunk_of,
             limits,
+            occurrences,
         )
         for i, claim in enumerate(claims)
-    ]
+    ])
+    return [_whole(claim, [next(checked) for _ in parts]) for claim, parts in zip(requested, parts_of, strict=True)]
+
+
+def _whole(claim: str, parts: list[ClaimCheck]) -> ClaimCheck:
+    """One verdict for a claim checked in parts: the first part that fails decides."""
+    if len(parts) == 1:
+        return parts[0].model_copy(update={"claim": claim})
+    failing = next((p for p in parts if p.verdict == "contradicted"), None) or next(
+        (p for p in parts if p.verdict != "supported"), None)
+    if failing is None:
+        return parts[0].model_copy(update={
+            "claim": claim, "passages": list(dict.fromkeys(t for p in parts for t in p.passages)),
+            "reason": " ".join(p.reason for p in parts)})
+    return failing.model_copy(update={"claim": claim, "reason": f"{failing.reason} (in: {failing.claim!r})"})
 
 
 def _check_one(
@@ -157,11 +190,28 @@ def _check_one(
     passages: list[Passage],
     chunk_of: dict[int, EvidenceChunk],
     limits: Thresholds,
+    occurrences: dict[str, list[Occurrence]],
 ) -> ClaimCheck:
     facts = facts_in(claim)
     claim_stems = stems(claim)
     if not passages:
-        return ClaimCheck(claim=claim, verdict="unsupported", reason="Unsupported: there is no evidence.")
+        return ClaimCheck(claim=claim, verdict="unsupported", reason="Unsupported: there is no evidence.",
+                          decided_by="no evidence")
+    # Numbers first: bound to the same quantity, or contradicted by a value bound more tightly.
+    bindings: dict[str, list[NumberBinding]] = {}
+    if facts.numbers:
+        rivals = [b for b in bind_numbers(claim, facts, [o for occ in occurrences.values() for o in occ]) if b.rival]
+        if rivals:
+            return _rival_verdict(claim, rivals[0], passages, chunk_of)
+        bindings = {doc: bind_numbers(claim, facts, occ) for doc, occ in occurrences.items()}
+        bound = next((b for b in bindings.values() if b and all(x.bound for x in b)), None)
+        if bound and (clash := values_clash(claim, facts)):
+            used = [o for b in bound for o in b.supported_by]
+            return ClaimCheck(claim=claim, verdict="contradicted", score=0.0,
+                              chunk_id=_chunk_id_of(used[0], passages, chunk_of) if used else None,
+                              reason=f"Contradicted: {clash} ({_quote(used[0].sentence) if used else 'the source'}).",
+                              decided_by="direction against the source's values",
+                              passages=list(dict.fromkeys(o.sentence for o in used))[:2])
     if facts.quotes or any(not n.weak for n in facts.numbers):
         needed = limits.support
     elif facts.numbers:
@@ -170,16 +220,15 @@ def _check_one(
         needed = limits.plain_support
     contra_threshold = limits.contradiction
     candidates: list[_Candidate] = []
-    per_document: dict[str, tuple[list[str], list[str]]] = {}
+    per_chunk: dict[int, tuple[list[str], list[str]]] = {}
     for passage in passages:
         chunk = chunk_of[id(passage)]
-        document = chunk.evidence.document_id
-        if document not in per_document:
-            per_document[document] = (
+        if id(chunk) not in per_chunk:
+            per_chunk[id(chunk)] = (
                 [e for e in facts.entities if not name_backed(e, chunk.context)],
                 [d for d in facts.dates if d.lower() not in chunk.context_dates],
             )
-        document_missing_names, missing_dates = per_document[document]
+        document_missing_names, missing_dates = per_chunk[id(chunk)]
         if similarities is not None:
             score = float(similarities[passage.row])
         else:
@@ -190,7 +239,8 @@ def _check_one(
         missing_names = document_missing_names + [
             q for q in facts.quotes if normalize(q) not in normalize(passage.text)
         ]
-        candidate = _Candidate(passage, score, missing_numbers, missing_names, missing_dates, [])
+        candidate = _Candidate(passage, score, missing_numbers, missing_names, missing_dates, [],
+                               _numbers_bound(bindings.get(chunk.evidence.document_id, []), passage, chunk))
         # Conflicts matter only for a passage that could back the claim or contradict it.
         if score >= min(contra_threshold, needed) and (
             not (missing_numbers or missing_names or missing_dates)
@@ -200,6 +250,7 @@ def _check_one(
         candidates.append(candidate)
 
     factual_claim = COUNTERFACTUAL.search(claim.lower()) is None
+    change_claimed = states_change(claim, facts)
     # Numbers pin a claim down; without them only meaning (similarity) can back it: the
     # sample set's false claims about named things reach 0.75 word overlap.
     anchors = bool(facts.numbers)
@@ -212,11 +263,14 @@ def _check_one(
 
     supports = [
         c for c in candidates
-        if not c.missing_numbers and not c.missing_names and not c.missing_dates
+        if (not facts.numbers or c.numbers_bound) and not c.missing_names and not c.missing_dates
         and not any(x.strong for x in c.conflicts)
         and (c.score >= needed or (anchors and c.score >= limits.support and strong_overlap(c)))
         # "it would have arrived a week late" backs no claim that it did
         and not (factual_claim and COUNTERFACTUAL.search(c.passage.text.lower()))
+        # "precision improved" needs a source that says it moved, not just its value
+        and (not change_claimed or states_change(c.passage.text, c.passage.facts))
+        and (facts.numbers or polarity_clash(claim, c.passage.text) is None)
     ]
 
     def anchored(c: _Candidate) -> bool:
@@ -232,7 +286,9 @@ def _check_one(
             return False
         if any(x.strong for x in c.conflicts):
             return True
-        return bool(c.missing_numbers) and any(x.kind == "number" for x in c.conflicts)
+        # Numbers are settled by binding (a rival value bound more tightly); another number
+        # merely near the claim's is no contradiction.
+        return not facts.numbers and bool(c.missing_numbers) and any(x.kind == "number" for x in c.conflicts)
 
     contradictions = [
         c for c in candidates if contradicts(c) and _shares_subject(facts, claim_stems, c)
@@ -240,13 +296,17 @@ def _check_one(
     best_support = max(supports, key=lambda c: c.score, default=None)
     strong = [c for c in contradictions if any(x.strong for x in c.conflicts)]
     best_strong = max(strong, key=lambda c: c.score, default=None)
-    if best_support and not (best_strong and best_strong.score > best_support.score):
+    # Ties between support and contradiction go to contradiction.
+    if best_support and not (best_strong and best_strong.score >= best_support.score):
+        used = list(dict.fromkeys([best_support.passage.text, *(o.sentence for o in best_support.numbers_bound or [])]))
         return ClaimCheck(
             claim=claim,
             verdict="supported",
             chunk_id=best_support.passage.evidence.chunk_id,
             score=round(best_support.score, 4),
-            reason=f"Backed by: {_quote(best_support.passage.text)}",
+            reason=f"Backed by: {' + '.join(_quote(text) for text in used)}",
+            decided_by="numbers bound to the same quantity" if facts.numbers else "similarity",
+            passages=used,
         )
     # A passage that repeats some of the claim's numbers and differs on the rest is the
     # clearest contradiction ("0.87 to 0.71" against "0.87 to 0.61").
@@ -263,6 +323,35 @@ def _check_one(
     measure = "similarity" if similarities is not None else "word overlap"
     return ClaimCheck(
         claim=claim, verdict="unsupported", reason=_unsupported_reason(facts, candidates, needed, measure)
+    )
+
+
+def _numbers_bound(bindings: list[NumberBinding], passage: Passage, chunk: EvidenceChunk) -> list[Occurrence] | None:
+    if not bindings or not all(b.bound for b in bindings):
+        return None
+    used = [o for b in bindings for o in (b.supported_by or list(b.derived_from or ()))]
+    here = {(o.location[0], o.sentence) for o in chunk.occurrences}
+    if not any((o.location[0], o.sentence) in here and o.sentence in passage.sentence_texts for o in used):
+        return None
+    return used
+
+
+def _chunk_id_of(occurrence: Occurrence, passages: list[Passage], chunk_of: dict[int, EvidenceChunk]) -> str | None:
+    return next((chunk_of[id(p)].evidence.chunk_id for p in passages if occurrence.sentence in p.sentence_texts), None)
+
+
+def _rival_verdict(claim: str, binding: NumberBinding, passages: list[Passage],
+                   chunk_of: dict[int, EvidenceChunk]) -> ClaimCheck:
+    rival = binding.rival
+    return ClaimCheck(
+        claim=claim,
+        verdict="contradicted",
+        chunk_id=_chunk_id_of(rival, passages, chunk_of),
+        score=round(binding.rival_score, 4),
+        reason=(f"Contradicted: the claim says {binding.number.show()}, the source gives {rival.number.show()} "
+                f"for the same thing ({_quote(rival.sentence)})."),
+        decided_by="number bound to another value",
+        passages=[rival.sentence],
     )
 
 

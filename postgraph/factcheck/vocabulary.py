@@ -69,12 +69,34 @@ SHOUTED = frozenset("NOT THIS ALL NEVER ALWAYS ONLY STOP NO YES BIG NEW OK FYI I
 UP = frozenset(
     "rose rise rises rising risen increase increased increases increasing grew grow grows "
     "growing grown raise raised raises raising jumped jump jumps climbed climb climbs doubled "
-    "tripled surged surge spiked higher slower gained".split()
+    "tripled surged surge spiked higher slower gained inflated inflate inflates climbed soared "
+    "ballooned widened".split()
 )
 DOWN = frozenset(
     "fell fall falls falling fallen drop dropped drops dropping decrease decreased decreases "
     "declined decline shrank shrunk shrink cut cuts cutting reduced reduce reduces lowered "
-    "lower halved trimmed trimming slashed plunged faster".split()
+    "lower halved trimmed trimming slashed plunged faster down deflated shrinking narrowed dipped "
+    "sank".split()
+)
+# A change for the better or the worse: up or down depends on the metric.
+BETTER = frozenset("improved improve improves improving better recovered recover recovers".split())
+WORSE = frozenset("regressed regress regresses worsened worsen worse degraded degrade deteriorated".split())
+# Metrics where lower is better: improving them means going down.
+LOWER_IS_BETTER = re.compile(
+    r"\b(?:latenc\w*|p50|p90|p95|p99|cost\w*|spend\w*|bill\w*|errors?|error rate|time\w*|minutes?|hours?|"
+    r"seconds?|ms|incidents?|pages?|loss|drift|failures?|reopen\w*|churn|runtime|mape|wer|overhead|idle)\b", re.I)
+# Pairs of words that say opposite things; a passage that uses one where the claim uses the
+# other does not back the claim.
+OPPOSITES = (
+    ("bigger", "smaller"), ("larger", "smaller"), ("more", "less"), ("more", "fewer"), ("higher", "lower"),
+    ("faster", "slower"), ("liked", "disliked"), ("increase", "decrease"), ("added", "removed"),
+    ("cheaper", "expensive"), ("inside", "outside"), ("passed", "failed"), ("accepted", "rejected"),
+    ("first", "last"), ("before", "after"), ("manual", "automatic"), ("online", "offline"),
+    ("success", "failure"), ("worked", "failed"), ("kept", "dropped"), ("started", "stopped"),
+)
+NEGATIONS = frozenset(
+    "not never nobody nothing cannot can't didn't doesn't don't isn't wasn't aren't weren't won't "
+    "hasn't haven't hadn't".split()
 )
 MANY = re.compile(r"\b(?:most of|majority|mostly|all of|all \d|every one|nearly all|almost all)\b")
 FEW = re.compile(r"\b(?:minority|only \d|only a few|few of|a fraction of|none of)\b")

@@ -18,6 +18,7 @@ from postgraph.domain import (
     ClaimCheck,
     CritiqueIssue,
     Evidence,
+    NonClaim,
     Plan,
     RequestFilters,
     RunStatus,
@@ -47,6 +48,7 @@ class OutputState(TypedDict, total=False):
     citations: list[Citation]
     unsupported_requests: list[str]
     claim_checks: list[ClaimCheck]
+    not_claims: list[NonClaim]
     versions: dict[str, str]
     budget: BudgetUsage
     timings: Annotated[dict[str, float], merge_timings]
@@ -66,7 +68,7 @@ class State(InputState, OutputState, total=False):
 # The pydantic models the state holds; checkpoints may contain only these besides builtins.
 # Checkpoints written before the shared records moved to postgraph.domain name them under
 # this module, which still imports them: both names are allowed, so old threads resume.
-RECORDS = (RequestFilters, Plan, Evidence, CritiqueIssue, ClaimCheck, Citation, BudgetUsage)
+RECORDS = (RequestFilters, Plan, Evidence, CritiqueIssue, ClaimCheck, Citation, BudgetUsage, NonClaim)
 CHECKPOINT_TYPES = (
     *((cls.__module__, cls.__name__) for cls in (*RECORDS, Pins, ModelPin, RetrievalPin)),
     *((__name__, cls.__name__) for cls in RECORDS),

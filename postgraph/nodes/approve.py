@@ -34,7 +34,7 @@ def approve(state: State, runtime: Runtime[Context]) -> dict:
 def _edited(state: State, kit: RunKit, post: str) -> dict:
     """A reviewer's edit is checked like any draft: its claims keep or lose their citations."""
     evidence = state.get("evidence", [])
-    checks = check_post(post, evidence, kit.embed_texts)
+    checks = check_post(post, evidence, kit.embed_texts).claims
     unsupported = [c.claim for c in checks if c.verdict != "supported"]
     notes = ["approve: edited by the reviewer"]
     if unsupported:

@@ -26,8 +26,9 @@ class Entailment(BaseModel):
 def fact_check(state: State, runtime: Runtime[Context]) -> dict:
     kit = run_kit(state, runtime)
     post, evidence = state["draft"], state["evidence"]
-    checks = check_post(post, evidence, kit.embed_texts)
-    update: dict = {}
+    checked = check_post(post, evidence, kit.embed_texts)
+    checks = checked.claims
+    update: dict = {"not_claims": checked.not_claims}
     if kit.has_model("judge"):
         checks, update = _entailment(state, runtime.context, kit, checks, evidence)
     update["claim_checks"] = checks

@@ -19,18 +19,19 @@ from postgraph.post.extractive import expand_with_evidence
 def finalize(state: State, runtime: Runtime[Context]) -> dict:
     context = runtime.context
     kit = run_kit(state, runtime)
-    checks = state.get("claim_checks", [])
+    checks, not_claims = state.get("claim_checks", []), state.get("not_claims", [])
     notes: list[str] = []
     if state.get("status") == "no_evidence":
-        post, checks = "", []
+        post, checks, not_claims = "", [], []
     elif passes(checks):
         post = state["draft"]
     elif state.get("best_post"):
         post = state["best_post"]
-        checks = check_post(post, state["evidence"], kit.embed_texts)
+        checked = check_post(post, state["evidence"], kit.embed_texts)
+        checks, not_claims = checked.claims, checked.not_claims
         notes.append("finalize: the last draft failed fact-check; returned the best draft that passed")
     else:
-        post, checks = _corrected(state, kit)
+        post, checks, not_claims = _corrected(state, kit)
         notes.append("finalize: no draft passed fact-check; returned the last one without its unsupported "
                      "claims, completed with sentences quoted from the sources")
     citations = citations_for(checks, state.get("evidence", []))
@@ -45,6 +46,7 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict:
         "post": post,
         "citations": citations,
         "claim_checks": checks,
+        "not_claims": not_claims,
         "status": status,
         "budget": budget,
         "versions": dict(kit.versions),
@@ -59,11 +61,13 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict:
     return update
 
 
-def _corrected(state: State, kit: RunKit) -> tuple[str, list]:
+def _corrected(state: State, kit: RunKit) -> tuple[str, list, list]:
     """The last draft minus its failing claims, brought to length from the evidence; if even
     that does not pass, nothing is returned rather than unsupported claims."""
     failing = [c.claim for c in state.get("claim_checks", []) if c.verdict != "supported"]
     post = expand_with_evidence(remove_sentences(state["draft"], failing), state["plan"], state["evidence"],
                                 kit.embed_texts)
-    checks = check_post(post, state["evidence"], kit.embed_texts)
-    return (post, checks) if post.strip() and passes(checks) else ("", [])
+    checked = check_post(post, state["evidence"], kit.embed_texts)
+    if post.strip() and passes(checked.claims):
+        return post, checked.claims, checked.not_claims
+    return "", [], []

@@ -89,7 +89,7 @@ def fake_adapters(settings: Settings, index: VectorIndex, embeddings, **scripts:
 REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 50 words"
 PLAN = json.dumps({"angle": "A nightly retrieval eval caught a chunking regression", "key_points": ["recall fell"]})
 GOOD = (
-    "Our nightly retrieval eval paid for itself in one night.\n\n"
+    "Our nightly retrieval eval was worth every minute.\n\n"
     "Recall@10 fell from 0.87 to 0.71 after a change to the chunk size. "
     "The chunking change was reverted within 6 hours of the failed run.\n\n"
     "Cheap evals with hard thresholds catch quiet failures.\n\n#MLOps #Retrieval"

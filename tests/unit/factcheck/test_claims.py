@@ -282,11 +282,15 @@ def test_opposite_direction_contradicts():
     assert "went up" in result.reason and "went down" in result.reason
 
 
-def test_numbers_must_sit_in_one_passage():
+def test_each_number_must_be_bound_to_its_own_quantity():
+    """Facts from two passages of one document join (each number where it is stated); a number
+    that the document gives for something else does not back the claim."""
     far = ev("The team has 12 engineers. It likes tea. It ships weekly. It reads papers. It wrote 300 tests.")
-    assert check("The team of 12 engineers wrote 300 tests.", [far]).verdict != "supported"
+    assert check("The team of 12 engineers wrote 300 tests.", [far]).verdict == "supported"
     near = ev("The team has 12 engineers. Together they wrote 300 tests.")
     assert check("The team of 12 engineers wrote 300 tests.", [near]).verdict == "supported"
+    other = ev("The team has 12 engineers. The office has 300 chairs.")
+    assert check("The team of 12 engineers wrote 300 tests.", [other]).verdict != "supported"
 
 
 def test_share_conflict():
