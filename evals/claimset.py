@@ -29,10 +29,7 @@ from typing import Any
 
 from postgraph.domain import ClaimCheck, Evidence
 from postgraph.factcheck.citations import check_post
-from postgraph.ingest.chunking import chunk_blocks, chunk_id
-from postgraph.ingest.parsers import make_ocr_engine, parse_file
-from postgraph.ingest.pipeline import document_id
-from postgraph.search.embeddings import count_tokens
+from postgraph.ingest.evidence import file_evidence
 from postgraph.settings import PROJECT_ROOT, Settings
 
 CLAIMS_DIR = Path(__file__).parent / "claims"
@@ -86,18 +83,7 @@ def load(split: str | None = None) -> list[LabelledClaim]:
 @cache
 def document_evidence(document: str) -> tuple[Evidence, ...]:
     """A sample document as evidence: parsed and chunked as ingestion does it."""
-    settings = Settings()
-    parsed = parse_file(CORPUS / document, max_bytes=settings.max_file_bytes, ocr=make_ocr_engine(settings))
-    doc_id = document_id(parsed.meta.sha256 or document)
-    chunks = chunk_blocks(parsed.blocks, max_tokens=settings.chunk_max_tokens,
-                          overlap_tokens=settings.chunk_overlap_tokens, count_tokens=count_tokens)
-    return tuple(
-        Evidence(chunk_id=chunk_id(doc_id, chunk.order), document_id=doc_id, title=parsed.meta.title,
-                 source=document, author=parsed.meta.author,
-                 published=parsed.meta.published.isoformat() if parsed.meta.published else None,
-                 block_kind=chunk.kind.value, text=chunk.text)
-        for chunk in chunks
-    )
+    return tuple(file_evidence(CORPUS / document, Settings()))
 
 
 def cached(embed: Embed) -> Embed:

@@ -4,6 +4,7 @@
     docs        ingest, docs list, search
     index       index status, rebuild, rollback
     write       write, threads show / resume / replay
+    claims      claims check
     runs        runs list / show / feedback
     prompts     prompts list / show / diff / promote / rollback / sync
     models      models list / promote / rollback
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import typer
 
-from postgraph.cli import docs, index, models, prompts, retrieval, runs, serve, services, write
+from postgraph.cli import claims, docs, index, models, prompts, retrieval, runs, serve, services, write
 
 app = typer.Typer(help="Turn your newsletters and notes into fact-checked LinkedIn posts.", no_args_is_help=True)
 app.add_typer(services.app, name="services")
@@ -28,6 +29,7 @@ app.command()(serve.serve)
 app.command()(docs.search)
 app.command()(write.write)
 app.add_typer(write.app, name="threads")
+app.add_typer(claims.app, name="claims")
 app.add_typer(runs.app, name="runs")
 app.add_typer(prompts.app, name="prompts")
 app.add_typer(models.app, name="models")

@@ -37,7 +37,14 @@ def _show_outcome(outcome, as_json: bool) -> None:
         return
     console.print(f"[bold]thread[/] {outcome.thread_id}  [bold]status[/] {result.get('status')}")
     if result.get("awaiting_approval") is not None:
-        console.print(result["awaiting_approval"]["post"], markup=False, highlight=False)
+        question = result["awaiting_approval"]
+        console.print(question["post"], markup=False, highlight=False)
+        if question.get("problem"):
+            errors.print(f"[yellow]your last answer could not be used:[/] {escape(question['problem'])}")
+        if question.get("refused"):
+            errors.print(f"[yellow]edit refused:[/] {escape(question['refused']['message'])}")
+            for item in question["refused"]["unsupported"]:
+                errors.print(f"  - {escape(item['claim'])} ({item['verdict']})")
         console.print(f"Waiting for approval: postgraph threads resume {outcome.thread_id} --action approve|edit|reject")
         return
     console.print()
@@ -50,6 +57,8 @@ def _show_outcome(outcome, as_json: bool) -> None:
         console.print(table)
     for request in result.get("unsupported_requests") or []:
         console.print(f"[yellow]not supported by the sources:[/] {escape(request)}")
+    for claim in result.get("unverified_claims") or []:
+        console.print(f"[red]unverified (accepted by the reviewer):[/] {escape(claim)}")
     console.print(budget_line(result.get("budget") or {}), markup=False)
     for note in result.get("notes") or []:
         console.print(f"[dim]note: {escape(note)}[/]")
@@ -109,12 +118,15 @@ def threads_resume(
     thread_id: str,
     action: Annotated[str | None, typer.Option(help="approve, edit or reject (for a thread waiting for approval).")] = None,
     post: Annotated[str | None, typer.Option(help="The edited post, with --action edit.")] = None,
+    unsupported: Annotated[str, typer.Option(
+        help="What to do with claims of an edit the sources do not support: remove them (default), refuse the "
+             "edit, or accept them (recorded as unverified).")] = "remove",
     as_json: JsonOption = False,
 ) -> None:
     """Answer a pending approval, or continue a run that stopped (crash, kill) from its last checkpoint."""
     from postgraph.graph.writer import open_writer
 
-    decision = {"action": action, "post": post} if action else None
+    decision = {"action": action, "post": post, "unsupported": unsupported} if action else None
     try:
         with open_writer(get_settings()) as writer:
             outcome = writer.resume(thread_id, decision=decision, on_update=_show_update)

@@ -20,6 +20,7 @@ from postgraph.factcheck.conflicts import (
     values_clash,
 )
 from postgraph.factcheck.facts import Facts, facts_in
+from postgraph.factcheck.judge import SETTLED_BY_SIMILARITY
 from postgraph.factcheck.numbers import Number
 from postgraph.factcheck.passages import (
     EvidenceChunk,
@@ -305,7 +306,7 @@ def _check_one(
             chunk_id=best_support.passage.evidence.chunk_id,
             score=round(best_support.score, 4),
             reason=f"Backed by: {' + '.join(_quote(text) for text in used)}",
-            decided_by="numbers bound to the same quantity" if facts.numbers else "similarity",
+            decided_by="numbers bound to the same quantity" if facts.numbers else SETTLED_BY_SIMILARITY,
             passages=used,
         )
     # A passage that repeats some of the claim's numbers and differs on the rest is the

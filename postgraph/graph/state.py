@@ -49,6 +49,8 @@ class OutputState(TypedDict, total=False):
     unsupported_requests: list[str]
     claim_checks: list[ClaimCheck]
     not_claims: list[NonClaim]
+    unverified_claims: list[str]
+    """Claims of a reviewer's edit that the sources do not support, kept on the reviewer's word."""
     versions: dict[str, str]
     budget: BudgetUsage
     timings: Annotated[dict[str, float], merge_timings]

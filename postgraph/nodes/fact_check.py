@@ -5,21 +5,17 @@ is configured. Also names the user's requested facts that no source supports."""
 from __future__ import annotations
 
 from langgraph.runtime import Runtime
-from pydantic import BaseModel
 
 from postgraph.domain import ClaimCheck, Evidence
 from postgraph.factcheck.citations import check_post, passes
+from postgraph.factcheck.judge import Entailment, judge_claims
 from postgraph.factcheck.verdicts import check_claims
-from postgraph.graph.budget import charge, exhausted
+from postgraph.graph.budget import charge, exhausted, usage
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
 from postgraph.graph.kit import RunKit, run_kit
 from postgraph.graph.state import State
 from postgraph.llm.structured import complete_structured
-
-
-class Entailment(BaseModel):
-    entailed: bool
 
 
 @timed
@@ -30,7 +26,8 @@ def fact_check(state: State, runtime: Runtime[Context]) -> dict:
     checks = checked.claims
     update: dict = {"not_claims": checked.not_claims}
     if kit.has_model("judge"):
-        checks, update = _entailment(state, runtime.context, kit, checks, evidence)
+        checks, judged = _entailment(state, runtime.context, kit, checks, evidence)
+        update.update(judged)
     update["claim_checks"] = checks
     if passes(checks) and len(post.split()) >= len(state.get("best_post", "").split()):
         update["best_post"] = post
@@ -42,25 +39,20 @@ def fact_check(state: State, runtime: Runtime[Context]) -> dict:
 
 
 def _entailment(state: State, context: Context, kit: RunKit, checks: list[ClaimCheck], evidence: list[Evidence]):
-    """Ask the judge model about claims the code found support for; a 'no' demotes them."""
-    by_id = {item.chunk_id: item for item in evidence}
-    model = kit.model("judge")
-    calls = tokens = 0
-    notes: list[str] = []
-    judged: list[ClaimCheck] = []
-    for check in checks:
-        if check.verdict != "supported" or check.chunk_id not in by_id or exhausted(state, context):
-            judged.append(check)
-            continue
-        prompt = kit.prompt("entailment").format(evidence=by_id[check.chunk_id].text, claim=check.claim)
-        result = complete_structured(model, prompt, Entailment, degraded=Entailment(entailed=True))
-        calls, tokens = calls + result.calls, tokens + result.tokens
-        if result.degraded:
-            notes.append(f"fact_check: entailment answer did not validate for {check.claim!r}; kept the code verdict")
-        if not result.value.entailed:
-            check = check.model_copy(update={"verdict": "unsupported", "reason": "the judge model found the source does not state it"})
-        judged.append(check)
-    update: dict = {"budget": charge(state, calls=calls, tokens=tokens)}
-    if notes:
-        update["notes"] = notes
-    return judged, update
+    """The judge model decides the claims only similarity backs; it fails closed (unchecked)."""
+    model, prompt = kit.model("judge"), kit.prompt("entailment")
+    spent = usage(state)
+
+    def ask(passage: str, claim: str):
+        result = complete_structured(model, prompt.format(evidence=passage, claim=claim), Entailment,
+                                     degraded=Entailment(entailed=False))
+        return (None if result.degraded else result.value), result.calls, result.tokens, result.error
+
+    def calls_left(calls: int) -> bool:
+        return (spent.model_calls + calls < context.max_model_calls and not exhausted(state, context))
+
+    judged = judge_claims(checks, evidence, ask, judge=kit.versions.get("model.judge", "judge"), calls_left=calls_left)
+    update: dict = {"budget": charge(state, calls=judged.calls, tokens=judged.tokens)}
+    if judged.notes:
+        update["notes"] = judged.notes
+    return judged.checks, update

@@ -93,6 +93,7 @@ def outcome_record(result: Mapping[str, Any], tally: RunTally, versions: Mapping
         "verdicts": dict(Counter(c["verdict"] for c in checks)),
         "citations": len(result.get("citations") or []),
         "unsupported_requests": list(result.get("unsupported_requests") or []),
+        "unverified_claims": list(result.get("unverified_claims") or []),
         "notes": list(result.get("notes") or []),
         "post": (result.get("awaiting_approval") or {}).get("post") if result.get("awaiting_approval") else result.get("post"),
         "next": list(next_nodes or []),

@@ -13,7 +13,8 @@ from postgraph.graph.checkpointing import open_checkpointer
 from postgraph.graph.writer import PostWriter, UnknownThread
 
 PLAN = json.dumps({"angle": "Nightly retrieval evals catch quiet regressions", "key_points": []})
-POST = ("Our nightly eval caught a regression before production.\n\n"
+# The hook is an opinion (checked claims must be backed; opinions are reported, not checked).
+POST = ("Our nightly eval was worth every minute.\n\n"
         "Recall@10 fell from 0.87 to 0.71 after a chunk size change.\n\n#MLOps")
 
 

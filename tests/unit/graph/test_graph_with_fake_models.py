@@ -204,3 +204,33 @@ def test_fake_models_a_run_without_a_kit_pins_its_versions_at_the_first_node(mak
     assert state["pins"].models["drafter"].model_id == "fake:drafter"
     assert built[0] is None and built[1:] and all(pins == state["pins"] for pins in built[1:])
     assert result["versions"]["prompt.draft"] == state["pins"].prompts["draft"]
+
+
+EDIT_WITH_INVENTION = GOOD.replace("Cheap evals", "The fix also cut our cloud bill by 45% in March. Cheap evals")
+
+
+def test_fake_models_an_edit_with_unsupported_claims_loses_them_by_default(make_writer) -> None:
+    writer = make_writer(planner=[PLAN], drafter=[GOOD], critic=[NO_ISSUES])
+    waiting = writer.write(REQUEST, require_approval=True)
+    done = writer.resume(waiting.thread_id, decision={"action": "edit", "post": EDIT_WITH_INVENTION}).as_dict()
+    assert done["status"] == "done" and "45%" not in done["post"] and "0.87 to 0.71" in done["post"]
+    assert all(c["verdict"] == "supported" for c in done["claim_checks"]) and done["claim_checks"]
+    assert any("removed 1 unsupported claim(s) from the edit" in note for note in done["notes"])
+    assert not done.get("unverified_claims")
+
+
+def test_fake_models_an_edit_can_be_refused_or_accepted_as_unverified(make_writer) -> None:
+    writer = make_writer(planner=[PLAN], drafter=[GOOD], critic=[NO_ISSUES])
+    waiting = writer.write(REQUEST, require_approval=True)
+    refused = writer.resume(waiting.thread_id, decision={"action": "edit", "post": EDIT_WITH_INVENTION,
+                                                         "unsupported": "refuse"})
+    assert refused.as_dict()["status"] == "awaiting_approval", "a refused edit leaves the thread waiting"
+    assert [c["claim"] for c in refused.awaiting_approval["refused"]["unsupported"]] == [
+        "The fix also cut our cloud bill by 45% in March."]
+    confused = writer.resume(waiting.thread_id, decision={"action": "publish"})
+    assert "Unknown approval action 'publish'" in confused.awaiting_approval["problem"]
+    accepted = writer.resume(waiting.thread_id, decision={"action": "edit", "post": EDIT_WITH_INVENTION,
+                                                          "unsupported": "accept"}).as_dict()
+    assert accepted["post"] == EDIT_WITH_INVENTION
+    assert accepted["unverified_claims"] == ["The fix also cut our cloud bill by 45% in March."]
+    assert any("recorded as unverified" in note for note in accepted["notes"])
