@@ -37,6 +37,9 @@ HEDGE = re.compile(
     r"|\b(?P<above>just (?:over|above)|(?:a bit|slightly|a little) (?:above|over|more than)|over|more than|above|"
     r"upwards of|at least))\s*[$€£]?\s*$", re.I)
 HEDGE_TOLERANCE = 0.05
+ARITHMETIC = re.compile(
+    r"\b(?:total|combined|together|between them|in all|altogether|sum|left|remaining|rest|difference|gap|"
+    r"more than|fewer than|less than|on top of|plus|minus)\b", re.I)
 BOUNDED_TOLERANCE = 0.2  # "under 10 ms" for 9 ms; "over 1,200" for 1,240
 # Words that say how a value changed or what kind of word it is, not what it measures.
 NOT_ANCHORS = FUNCTION_WORDS | UP | DOWN | frozenset(
@@ -64,6 +67,8 @@ class Occurrence:
     initials: str = ""
     slot: str = ""
     """A table cell's column header (see `slot`); empty in prose."""
+    names: frozenset[str] = frozenset()
+    """Keys of the proper names in its descriptor (not acronyms or identifiers)."""
 
 
 @dataclass
@@ -176,12 +181,18 @@ def _clause(text: str, number: Number) -> tuple[int, int]:
 
 def occurrences_in(text: str, facts: Facts, *, tabular: bool = False,
                    location: tuple[int, int] = (0, 0)) -> list[Occurrence]:
-    initials = "".join(w[0] for w in re.findall(r"[a-z0-9]+", text.lower()))
     return [
-        Occurrence(number, descriptor(text, facts, number, tabular=tabular), text, location,
-                   tuple(n for n in facts.numbers if n is not number), initials, slot(text, number, tabular))
+        Occurrence(number, (anchors := descriptor(text, facts, number, tabular=tabular)), text, location,
+                   tuple(n for n in facts.numbers if n is not number), _initials(text, number, tabular),
+                   slot(text, number, tabular), _proper_names(facts, anchors))
         for number in facts.numbers
     ]
+
+
+def _initials(text: str, number: Number, tabular: bool) -> str:
+    """First letters of the words that describe the number: "mean reciprocal rank" -> "mrr"."""
+    own, _ = _pieces(text, number, tabular)
+    return "".join(w[0] for w in re.findall(r"[a-z0-9]+", own.lower()))
 
 
 def bind_score(claim: Occurrence, source: Occurrence) -> float:
@@ -194,8 +205,7 @@ def bind_score(claim: Occurrence, source: Occurrence) -> float:
         elif weight == ENTITY_WEIGHT and word.isalpha() and len(word) >= 3 and word in source.initials:
             score += weight  # MRR ~ "mean reciprocal rank"
     if any(weight >= CAPITALISED_WEIGHT for weight in claim.anchors.values()):
-        foreign = [w for w, weight in source.anchors.items() if weight >= ENTITY_WEIGHT and w not in claim.anchors]
-        score -= FOREIGN_NAME_PENALTY * len(foreign)
+        score -= FOREIGN_NAME_PENALTY * len(source.names - set(claim.anchors))
     return score
 
 
@@ -249,7 +259,7 @@ def bind_numbers(claim_text: str, claim_facts: Facts, sources: Sequence[Occurren
                   if same_kind(number, s.number) and _header_fits(number, s) and not close_enough(number, s.number, how)
                   and not numbers_equal(s.number.value, number.value) and _same_place(number, s.number)
                   # the claim's own other value ("from 920 ms to 365 ms") is no rival of 920
-                  and not any(other.backed_by(s.number) for other in occurrence.siblings))
+                  and not any(close_enough(other, s.number, hedge(claim_text, other)) for other in occurrence.siblings))
                   if score >= same_in.get(s.sentence, -RIVAL_MARGIN) + RIVAL_MARGIN]
         best_same = max((score for score, _ in same), default=0.0)
         anchored = any(w >= ENTITY_WEIGHT for w in occurrence.anchors.values()) or len(occurrence.anchors) >= 2
@@ -273,10 +283,8 @@ def bind_numbers(claim_text: str, claim_facts: Facts, sources: Sequence[Occurren
         if (best_rival is not None and anchored and best_rival[0] >= best_same + RIVAL_MARGIN
                 and _strong(occurrence, best_rival[1])):
             binding.rival, binding.rival_score = best_rival[1], best_rival[0]
-        if not binding.bound:
+        if not binding.bound and binding.rival is None:
             binding.derived_from = derived(claim_text, occurrence, sources)
-            if binding.derived_from is not None:
-                binding.rival = None
         bindings.append(binding)
     return bindings
 
@@ -288,7 +296,18 @@ def _matched(claim: Occurrence, source: Occurrence) -> set[str]:
 
 def _foreign(claim: Occurrence, source: Occurrence) -> bool:
     """The source names someone the claim does not (its number is about them)."""
-    return any(weight >= ENTITY_WEIGHT and w not in claim.anchors for w, weight in source.anchors.items())
+    return bool(source.names - set(claim.anchors))
+
+
+def _proper_names(facts: Facts, anchors: dict[str, float]) -> frozenset[str]:
+    names = set()
+    for entity in facts.entities:
+        if ACRONYM.fullmatch(entity) or any(ch.isdigit() for ch in entity):
+            continue
+        for word in re.findall(r"[A-Za-z]+", entity):
+            if key(word.lower()) in anchors:
+                names.add(key(word.lower()))
+    return frozenset(names)
 
 
 def _same_place(claim: Number, source: Number) -> bool:
@@ -310,12 +329,14 @@ HEADER_UNITS = {"usd": "$", "cost": "$", "eur": "€", "%": "%", "share": "%", "
 
 
 def _header_fits(claim: Number, source: Occurrence) -> bool:
-    """A unitless table cell stands for the unit its column header names, if it names one."""
-    if not (source.number.tabular and source.number.unit is None):
+    """A unitless table cell rivals a claim number only when its row or column names the
+    claim's unit ("Cost (USD)" for dollars); a cell of 0.87 is no rival of 18%."""
+    if not (source.number.tabular and source.number.unit is None) or claim.unit is None:
         return True
-    header = set(re.findall(r"[a-z%]+", source.slot)) | set(re.findall(r"[a-z%]+", source.sentence.lower().split(";")[0]))
-    units = {HEADER_UNITS[w] for w in re.findall(r"[a-z%]+", source.slot) if w in HEADER_UNITS}
-    return not units or claim.unit in units or claim.unit is None or not header
+    words = re.findall(r"[a-z%]+", f"{source.slot} {source.sentence.lower().split(':')[0]}")
+    if claim.unit.startswith("~"):  # "219,000 chunks" and a column or row "Index size (chunks)"
+        return key(claim.unit[1:].split("-")[0]) in {key(w) for w in words}
+    return claim.unit in {HEADER_UNITS[w] for w in words if w in HEADER_UNITS}
 
 
 def _strong(claim: Occurrence, source: Occurrence) -> bool:
@@ -332,7 +353,8 @@ def derived(claim_text: str, claim: Occurrence, sources: Sequence[Occurrence]) -
     number = claim.number
     how = hedge(claim_text, number)
     tolerance = HEDGE_TOLERANCE if how else 0.0
-    bound = [s for s in sources if _strong(claim, s)]
+    strong = {id(s) for s in sources if _strong(claim, s)}
+    bound = [s for s in sources if id(s) in strong]
     for first in bound:
         for second in bound:
             if first is second or first.location[0] != second.location[0]:
@@ -347,20 +369,23 @@ def derived(claim_text: str, claim: Occurrence, sources: Sequence[Occurrence]) -
             if a.unit != b.unit or a.value == 0:
                 continue
             candidates: list[float] = []
-            if number.unit == "%":
+            both_strong = True
+            if number.unit == "%" and both_strong:
                 candidates += [abs(b.value - a.value) / abs(a.value) * 100]
                 if b.value and a.value <= b.value and a.unit is None:
                     candidates.append(a.value / b.value * 100)
-            if number.unit in ("pt", "%") and a.unit in (None, "%"):
+            if number.unit in ("pt", "%") and a.unit in (None, "%") and both_strong:
                 scale = 100 if max(abs(a.value), abs(b.value)) <= 1 else 1
                 candidates.append(abs(b.value - a.value) * scale)
-            if number.unit == "x" and min(a.value, b.value) > 0:
+            if number.unit == "x" and min(a.value, b.value) > 0 and both_strong:
                 candidates.append(max(a.value, b.value) / min(a.value, b.value))
             for value in candidates:
                 slack = max(tolerance * number.value, 0.5 if number.unit in ("%", "pt") else 0.0)
                 if abs(value - number.value) <= slack or numbers_equal(value, number.value):
                     return first, second
-            if same_kind(number, a):  # sums and differences, in base units (3 h + 20 min is no 23)
+            # Sums and differences, in base units (3 h + 20 min is no 23), only where the claim
+            # says it adds or subtracts: small numbers add up to each other by chance.
+            if same_kind(number, a) and both_strong and ARITHMETIC.search(claim_text):
                 for value in (a.base + b.base, abs(a.base - b.base)):
                     if abs(value - number.base) <= tolerance * number.base or numbers_equal(value, number.base):
                         return first, second

@@ -15,6 +15,7 @@ from postgraph.factcheck.vocabulary import (
     BETTER,
     CADENCE_WORDS,
     CADENCES,
+    COMPARISON,
     DOWN,
     FEW,
     FIRST_RANK,
@@ -39,8 +40,11 @@ def _direction(text: str) -> set[str]:
 
 
 def states_change(text: str, facts: Facts) -> bool:
-    """The text says something moved: a direction word, or a "from X to Y" pair."""
-    return bool(_direction(text)) or any(n.role == "from" for n in facts.numbers)
+    """The text says something moved: a direction word, a "from X to Y" pair, or a comparison
+    ("18% of claims, compared with 2%")."""
+    return (bool(_direction(text)) or any(n.role == "from" for n in facts.numbers)
+            or COMPARISON.search(text.lower()) is not None
+            or re.search(r"\bcompared (?:with|to)\b|\bversus\b|\bvs\.?\s", text.lower()) is not None)
 
 
 def values_clash(claim: str, facts: Facts) -> str | None:

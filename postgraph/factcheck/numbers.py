@@ -173,12 +173,17 @@ def _unit_after(text: str, pos: int) -> tuple[str | None, float, int]:
         return unit, factor, end
     if lowered in ("st", "nd", "rd", "th") and match.start(3) == pos:
         return None, 1.0, end  # an ordinal: 21st, 95th
-    if lowered in FUNCTION_WORDS or lowered in MONTHS or lowered in WEEKDAYS or len(lowered) < 2:
+    if lowered in FUNCTION_WORDS or lowered in MONTHS or lowered in WEEKDAYS or lowered in NOT_UNITS or len(lowered) < 2:
         return None, 1.0, pos
     compound = re.match(r"-([A-Za-z]+)", text[end:])
     if compound:  # "46,080 GPU-hours" count GPU-hours, not GPUs
         return "~" + lowered + "-" + _noun_key(compound.group(1).lower()), 1.0, end + compound.end()
     return "~" + _noun_key(lowered), 1.0, end
+
+
+# Words that follow numbers without counting anything ("fell to 0.42 overnight").
+NOT_UNITS = frozenset("overnight daily weekly monthly yearly today yesterday now later ago apart instead "
+                      "again alone overall respectively".split())
 
 
 def _noun_key(word: str) -> str:
@@ -206,15 +211,19 @@ _YEAR_LEAD = re.compile(
 )
 
 
+_ROLE_HEDGES = ("about|around|roughly|approximately|nearly|almost|close to|just over|just under|over|under|"
+                "more than|less than|some")
+
+
 def with_roles(text: str, numbers: list[Number]) -> list[Number]:
     """Mark "from X to Y" pairs: X gets role "from", Y role "to"."""
     result = list(numbers)
     for i, number in enumerate(result):
         head = text[max(0, number.start - 30) : number.start].lower()
-        if re.search(r"\bfrom\s+(?:about\s+|around\s+|roughly\s+|approximately\s+|[$€£]\s?)?$", head):
+        if re.search(rf"\bfrom\s+(?:{_ROLE_HEDGES}\s+)?(?:[$€£]\s?)?$", head):
             for j in range(i + 1, min(i + 3, len(result))):
                 between = text[number.start : result[j].start].lower()
-                if re.search(r"\bto\s+(?:about\s+|around\s+|roughly\s+|[$€£]\s?)?$", between):
+                if re.search(rf"\bto\s+(?:{_ROLE_HEDGES}\s+)?(?:[$€£]\s?)?$", between):
                     first, second = number, result[j]
                     # "from 9.4 to 7.1 minutes": one unit serves both numbers.
                     if first.unit is None and second.unit is not None:

@@ -97,6 +97,8 @@ class _Candidate:
     numbers_bound: list[Occurrence] | None = None
     """The bound occurrences of every claim number in this passage's document, when all are
     bound and one is in this passage; else None."""
+    block: str | None = None
+    """Why this passage, close enough and holding the claim's facts, still does not back it."""
 
 
 def check_claims(
@@ -262,17 +264,27 @@ def _check_one(
         loosely a small model relates the two short sentences."""
         return overlap(claim_stems, f"{c.passage.evidence.title}\n{c.passage.text}") >= STRONG_OVERLAP
 
-    supports = [
+    def blocked(c: _Candidate) -> str | None:
+        """Why a passage close enough in meaning still does not back the claim."""
+        # "it would have arrived a week late" backs no claim that it did
+        if factual_claim and COUNTERFACTUAL.search(c.passage.text.lower()):
+            return "the passage only says what would have happened"
+        # "precision improved" needs a source that says it moved, not just its value
+        if change_claimed and not states_change(c.passage.text, c.passage.facts):
+            return "the claim says something changed, the passage gives no change"
+        if not facts.numbers and (clash := polarity_clash(claim, c.passage.text)):
+            return clash
+        return None
+
+    close_enough = [
         c for c in candidates
         if (not facts.numbers or c.numbers_bound) and not c.missing_names and not c.missing_dates
         and not any(x.strong for x in c.conflicts)
         and (c.score >= needed or (anchors and c.score >= limits.support and strong_overlap(c)))
-        # "it would have arrived a week late" backs no claim that it did
-        and not (factual_claim and COUNTERFACTUAL.search(c.passage.text.lower()))
-        # "precision improved" needs a source that says it moved, not just its value
-        and (not change_claimed or states_change(c.passage.text, c.passage.facts))
-        and (facts.numbers or polarity_clash(claim, c.passage.text) is None)
     ]
+    for candidate in close_enough:
+        candidate.block = blocked(candidate)
+    supports = [c for c in close_enough if c.block is None]
 
     def anchored(c: _Candidate) -> bool:
         """The passage repeats some of the claim's numbers (and differs on others)."""
@@ -323,7 +335,8 @@ def _check_one(
         )
     measure = "similarity" if similarities is not None else "word overlap"
     return ClaimCheck(
-        claim=claim, verdict="unsupported", reason=_unsupported_reason(facts, candidates, needed, measure)
+        claim=claim, verdict="unsupported", reason=_unsupported_reason(facts, candidates, needed, measure),
+        decided_by="rules"
     )
 
 
@@ -373,6 +386,10 @@ def _unsupported_reason(facts: Facts, candidates: list[_Candidate], needed: floa
     def missing(c: _Candidate) -> int:
         return len(c.missing_numbers) + len(c.missing_names) + len(c.missing_dates)
 
+    blocked = [c for c in candidates if c.block]
+    if blocked:
+        closest = max(blocked, key=lambda c: c.score)
+        return f"Unsupported: {closest.block}: {_quote(closest.passage.text)}."
     fewest = min(missing(c) for c in candidates)
     closest = max((c for c in candidates if missing(c) == fewest), key=lambda c: c.score)
     parts = []

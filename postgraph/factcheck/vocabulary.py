@@ -95,8 +95,8 @@ OPPOSITES = (
     ("success", "failure"), ("worked", "failed"), ("kept", "dropped"), ("started", "stopped"),
 )
 NEGATIONS = frozenset(
-    "not never nobody nothing cannot can't didn't doesn't don't isn't wasn't aren't weren't won't "
-    "hasn't haven't hadn't".split()
+    "not no none neither nor never nobody nothing cannot can't didn't doesn't don't isn't wasn't aren't "
+    "weren't won't hasn't haven't hadn't".split()
 )
 MANY = re.compile(r"\b(?:most of|majority|mostly|all of|all \d|every one|nearly all|almost all)\b")
 FEW = re.compile(r"\b(?:minority|only \d|only a few|few of|a fraction of|none of)\b")
@@ -112,7 +112,8 @@ CADENCES = {
 CADENCE_WORDS = {
     "day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly", "year": "yearly",
 }
-COUNTERFACTUAL = re.compile(r"\b(?:would|could|might|should)(?: not)? have\b|\bwould've\b|\bif we had\b")
+COUNTERFACTUAL = re.compile(
+    r"\b(?:would|could|might|should)(?: not)?(?: \w+ly)? have\b|\bwould've\b|\bif we had\b|^had we\b|^had (?:the|it|this)\b")
 AFTER_STATE = re.compile(r"\b(?:after|now|currently|today|reached|is|are|takes|take|stands? at)\b")
 COMPARISON = re.compile(
     r"\bfrom\b.+\bto\b|\b(?:faster|slower|cheaper|larger|smaller|higher|lower|better|worse|"

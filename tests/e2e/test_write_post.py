@@ -54,8 +54,10 @@ def test_real_model_writes_a_cited_post_within_budget(corpus_settings: Settings)
         planted = values["post"] + "\n\n" + PLANTED
         edited = writer.resume(outcome.thread_id, decision={"action": "edit", "post": planted}).as_dict()
 
-    verdicts = {c["claim"]: c["verdict"] for c in edited["claim_checks"]}
-    planted_verdict = next(v for claim, v in verdicts.items() if "0.42" in claim)
-    assert planted_verdict in {"unsupported", "contradicted"}
+    # The reviewer's edit is checked: the planted claim is caught and removed (the default), the
+    # rest of the post stays, and every claim left is supported.
+    assert "0.42" not in edited["post"] and edited["post"].strip()
+    assert any("removed" in note and "0.42" in note for note in edited["notes"]), edited["notes"]
+    assert edited["claim_checks"] and all(c["verdict"] == "supported" for c in edited["claim_checks"])
     assert all("0.42" not in c["claim"] for c in edited["citations"])
     assert any("have no source" in note for note in edited["notes"])
