@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from postgraph.domain import SentenceKind
 from postgraph.factcheck.facts import facts_in
 from postgraph.factcheck.names import strip_marker
-from postgraph.factcheck.vocabulary import COMPARISON
+from postgraph.factcheck.vocabulary import ACRONYM
 from postgraph.text import is_hashtag_line, split_sentences, terms
 
 TRAILING_TAGS = re.compile(r"\s+#[A-Za-z]\w*(?:\s+#[A-Za-z]\w*)*\s*$")
@@ -34,7 +34,7 @@ IMPERATIVES = frozenset(
     "try start stop ship build measure write keep make share comment tell ask join follow read check "
     "add put give treat don't dont do let's lets consider remember go pick plan test track watch learn "
     "drop reach dm subscribe repost save bookmark run invest automate document review label audit "
-    "version pin log gate set define".split()
+    "version pin log gate set define benchmark profile".split()
 )
 OPINION = re.compile(
     r"\b(?:i|we)\s+(?:think|believe|feel|bet|suspect|reckon|would argue|'d argue|love|hate|prefer)\b"
@@ -43,7 +43,8 @@ OPINION = re.compile(
     r"|\b(?:underrated|overrated|underappreciated|non-negotiable|table stakes|game[- ]changer)\b"
     r"|\bthe (?:lesson|takeaway|moral|point|real win|real cost|trick)\b"
     r"|\b(?:is|are) (?:key|everything|not optional|the whole game|what matters)\b"
-    r"|\b(?:best|worst|cheapest|easiest|hardest|most important|biggest mistake)\b"
+    r"|\b(?:best|worst|cheapest|easiest|hardest|sneakiest|most important|biggest mistake)\b"
+    r"|^not every\b|\b(?:worse|better) than (?:no|none|nothing)\b"
     r"|\bmatters?\b|\bbeats?\b|\bhonestly\b",
     re.I,
 )
@@ -52,7 +53,7 @@ SECOND_PERSON = re.compile(r"\b(?:you|your|yours|you're|you've)\b", re.I)
 # A lesson stated as a general truth ("Cheap evals catch quiet failures."): a present-tense
 # sentence whose subject is a bare noun phrase, not a particular team, system or event.
 SPECIFIC_OPENERS = frozenset(
-    "the a an our my we i us this that these those their his her its it they he she nobody no none every "
+    "the our my we i us this that these those their his her its it they he she nobody no none every "
     "each both one last next yesterday today after before when in on at since during we're we've i'm "
     "it's they're there's".split()
 )
@@ -61,6 +62,12 @@ PAST_TENSE = re.compile(
     r"\b(?:\w+ed|was|were|had|did|went|fell|rose|took|made|ran|saw|found|broke|caught|hit|left|lost|"
     r"got|gave|grew|kept|led|paid|said|sent|spent|told|won|wrote|began|became|came|cut|shut|set|put|"
     r"shrank|sank|drove|knew|thought|brought|bought|built|held|met|read|sold|stood|understood)\b", re.I)
+# Marks of a statement about a particular system, time or amount, not a general lesson:
+# "Reranking takes roughly half a second at p95", "Alerts still page right away".
+PARTICULAR = re.compile(
+    r"\b(?:now|still|currently|today|anymore|no longer|once|every (?:day|night|week|month|morning)|"
+    r"half|third|quarter|double|twice|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"[a-z]+\d[\w@.-]*|\d[\w@.-]*[a-z])\b", re.I)
 # Words that carry no content of their own in a short sentence ("Here is how.").
 FILLER = frozenset("here how why what this that so now then just there thing things".split())
 
@@ -89,27 +96,38 @@ def split_claims(post: str) -> list[Sentence]:
 
 
 def classify(text: str) -> Sentence:
-    stated = _states_fact(text)
+    """A sentence's kind. Numbers, dates and quotations always make a claim; names alone do not
+    (a question or a lesson about "GPUs" or "RAG" states nothing about a source), unless the
+    sentence is a statement about something particular."""
+    hard = _states_hard_fact(text)
     if text.endswith("?"):
         statement = FACTIVE_QUESTION.sub("", text.rstrip("?").strip()).strip()
         factive = statement != text.rstrip("?").strip()
-        if factive or stated:
+        if factive or hard:
             return Sentence(text, "claim", statement[:1].upper() + statement[1:])
         return Sentence(text, "question")
-    if stated:
+    if hard:
         return Sentence(text, "claim", text)
     first = (re.findall(r"[A-Za-z']+", text) or [""])[0].lower()
-    if first in IMPERATIVES:
+    if first in IMPERATIVES or (first in ("before", "if", "when") and re.search(r",\s*[a-z]+\b", text)
+                                and re.search(r",\s*(?:" + "|".join(IMPERATIVES) + r")\b", text, re.I)):
         return Sentence(text, "call_to_action")
     if OPINION.search(text) or SECOND_PERSON.search(text) or len(set(terms(text)) - FILLER) < 2:
         return Sentence(text, "opinion")
-    if first not in SPECIFIC_OPENERS and not PAST_TENSE.search(text) and not FIRST_PERSON.search(text):
+    if first not in SPECIFIC_OPENERS and not PAST_TENSE.search(text) and not FIRST_PERSON.search(text) \
+            and not _proper_names(text) and not PARTICULAR.search(text):
         return Sentence(text, "opinion")
     return Sentence(text, "claim", text)
 
 
-def _states_fact(text: str) -> bool:
-    return not facts_in(text).empty or COMPARISON.search(text.lower()) is not None
+def _states_hard_fact(text: str) -> bool:
+    facts = facts_in(text)
+    return bool(facts.numbers or facts.dates or facts.quotes)
+
+
+def _proper_names(text: str) -> list[str]:
+    """Names of particular things (not everyday acronyms such as GPU, ML, RAG)."""
+    return [e for e in facts_in(text).entities if not ACRONYM.fullmatch(e) and not any(ch.isdigit() for ch in e)]
 
 
 # Where a claim joins a second fact to the first: a cause or a consequence. Each part must

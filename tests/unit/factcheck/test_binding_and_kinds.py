@@ -98,3 +98,22 @@ def test_hedges_and_word_keys() -> None:
     numbers = facts_in(text).numbers
     assert [hedge(text, n) for n in numbers] == ["near", "below", "above", None]
     assert key("testing") == key("test") and key("agreed") == key("agreement") and key("model") != key("mode")
+
+
+def test_names_alone_do_not_make_a_lesson_question_or_instruction_a_claim() -> None:
+    kinds = {s.text: s.kind for s in split_claims(
+        "Who owns the idle GPUs on your cluster?\nTrack p95, not averages.\n"
+        "Input drift monitoring is the cheapest insurance an ML team can buy.\n"
+        "Before you rent another GPU, benchmark your model on CPUs.\n"
+        "Reranking takes roughly half a second at p95.\nStale-data alerts still page right away.\n"
+        "Larkspur Freight runs the eval every night."
+    )}
+    assert kinds == {
+        "Who owns the idle GPUs on your cluster?": "question",
+        "Track p95, not averages.": "call_to_action",
+        "Input drift monitoring is the cheapest insurance an ML team can buy.": "opinion",
+        "Before you rent another GPU, benchmark your model on CPUs.": "call_to_action",
+        "Reranking takes roughly half a second at p95.": "claim",
+        "Stale-data alerts still page right away.": "claim",
+        "Larkspur Freight runs the eval every night.": "claim",
+    }
