@@ -119,6 +119,8 @@ COMPARISON = re.compile(
     r"\bfrom\b.+\bto\b|\b(?:faster|slower|cheaper|larger|smaller|higher|lower|better|worse|"
     r"more|less|fewer)\s+than\b|\b\d+(?:\.\d+)?\s*(?:x|×)\b|\btimes\s+(?:faster|slower|more|less)\b|"
     r"\b(?:doubled|tripled|halved)\b"
+    # "took longer to train on A than on B": a comparative a few words before its "than"
+    r"|\b(?:\w{3,}er|more|less|fewer)\b[^.;]{0,60}?\bthan\b"
 )
 # An acronym (GPU, MRR, SLOs): a name, unless it is an everyday one.
 ACRONYM = re.compile(r"(?<![\w-])[A-Z]{2,6}s?(?![\w])")

@@ -117,3 +117,11 @@ def test_names_alone_do_not_make_a_lesson_question_or_instruction_a_claim() -> N
         "Stale-data alerts still page right away.": "claim",
         "Larkspur Freight runs the eval every night.": "claim",
     }
+
+
+def test_a_comparison_between_two_bound_numbers_needs_a_source_that_compares(evidence) -> None:
+    """Each number bound to its own quantity does not make the claim's relation between them
+    true (seen in a real post: two numbers of one newsletter joined by an invented "longer than")."""
+    assert verdict("It took longer to fill the golden set of 1,240 queries than to run the 14-minute eval.",
+                   evidence) != "supported"
+    assert verdict("The golden set holds 1,240 queries and the full run takes 14 minutes.", evidence) == "supported"
