@@ -332,6 +332,8 @@ def _check_one(
             chunk_id=best_contra.passage.evidence.chunk_id,
             score=round(best_contra.score, 4),
             reason=f"Contradicted: {conflict.detail} ({_quote(best_contra.passage.text)}).",
+            decided_by=f"conflict: {conflict.kind}",
+            passages=[best_contra.passage.text],
         )
     measure = "similarity" if similarities is not None else "word overlap"
     return ClaimCheck(
