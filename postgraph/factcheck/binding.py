@@ -20,7 +20,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from postgraph.factcheck.facts import Facts
+from postgraph.factcheck.facts import Facts, facts_in
+from postgraph.factcheck.names import is_proper_name
 from postgraph.factcheck.numbers import Number, numbers_equal
 from postgraph.factcheck.vocabulary import ACRONYM, DOWN, FUNCTION_WORDS, UNITS, UP
 
@@ -86,12 +87,11 @@ class NumberBinding:
         return bool(self.supported_by) or self.derived_from is not None
 
 
-def descriptor(text: str, facts: Facts, number: Number, *, tabular: bool = False) -> dict[str, float]:
-    """The anchor words of `number` in `text`, weighted: names and identifiers, other numbers,
-    capitalised words, then plain words. Earlier clauses of the sentence count half: a
-    coordinated clause often leaves its subject out ("X started with 38 examples and ended at
-    0.55")."""
-    own, earlier = _pieces(text, number, tabular)
+def descriptor(own: str, earlier: str, facts: Facts, number: Number) -> dict[str, float]:
+    """The anchor words of `number` (its own words and the earlier clauses of its sentence,
+    see `_pieces`), weighted: names and identifiers, other numbers, capitalised words, then
+    plain words. Earlier clauses count half: a coordinated clause often leaves its subject out
+    ("X started with 38 examples and ended at 0.55")."""
     others = [n for n in facts.numbers if n is not number]
     entities = {e.lower() for e in facts.entities}
     anchors: dict[str, float] = {}
@@ -146,22 +146,16 @@ def _pieces(text: str, number: Number, tabular: bool) -> tuple[str, str]:
         cell_start = len(label) + 1 + cells[: number.start - len(label) - 1].rfind(";") + 1
         return f"{label} {text[cell_start: number.start]}", ""
     start, end = _clause(text, number)
-    kind = [n for n in _numbers_in(text) if start <= n.start < end and n.unit == number.unit]
+    kind = [n for n in facts_in(text).numbers if start <= n.start < end and n.unit == number.unit]
     first = min((n.start for n in kind), default=number.start)
     after = min((n.start for n in kind if n.start > number.start), default=end)
     subject = text[start:first] if first < number.start else text[start: number.start]
     return f"{subject} {text[number.end: after]}", text[:start]
 
 
-def _numbers_in(text: str) -> tuple[Number, ...]:
-    from postgraph.factcheck.facts import facts_in
-
-    return facts_in(text).numbers
-
-
 def slot(text: str, number: Number, tabular: bool) -> str:
-    """What a value is the value of, apart from when: a table cell's column header, or the
-    words before the number in its clause. Two values of one slot can be compared."""
+    """What a table cell is the value of, apart from when: its column header; two cells of one
+    column can be compared. Empty for a number in prose."""
     if tabular and ":" in text[: number.start]:
         cells = text[: number.start].rsplit(";", 1)[-1].split(":")[-1]
         return " ".join(key(w) for w in re.findall(r"[a-z0-9@]+", cells.lower()) if w not in NOT_ANCHORS)
@@ -181,29 +175,27 @@ def _clause(text: str, number: Number) -> tuple[int, int]:
 
 def occurrences_in(text: str, facts: Facts, *, tabular: bool = False,
                    location: tuple[int, int] = (0, 0)) -> list[Occurrence]:
-    return [
-        Occurrence(number, (anchors := descriptor(text, facts, number, tabular=tabular)), text, location,
-                   tuple(n for n in facts.numbers if n is not number), _initials(text, number, tabular),
-                   slot(text, number, tabular), _proper_names(facts, anchors))
-        for number in facts.numbers
-    ]
+    found = []
+    for number in facts.numbers:
+        own, earlier = _pieces(text, number, tabular)
+        anchors = descriptor(own, earlier, facts, number)
+        # First letters of the words that describe the number: "mean reciprocal rank" -> "mrr".
+        initials = "".join(w[0] for w in re.findall(r"[a-z0-9]+", own.lower()))
+        found.append(Occurrence(number, anchors, text, location, tuple(n for n in facts.numbers if n is not number),
+                                initials, slot(text, number, tabular), _proper_names(facts, anchors)))
+    return found
 
 
-def _initials(text: str, number: Number, tabular: bool) -> str:
-    """First letters of the words that describe the number: "mean reciprocal rank" -> "mrr"."""
-    own, _ = _pieces(text, number, tabular)
-    return "".join(w[0] for w in re.findall(r"[a-z0-9]+", own.lower()))
+def _matches(word: str, weight: float, source: Occurrence) -> bool:
+    """A claim anchor is in the source's descriptor, or is an acronym of its words."""
+    return word in source.anchors or (weight == ENTITY_WEIGHT and word.isalpha() and len(word) >= 3
+                                      and word in source.initials)
 
 
 def bind_score(claim: Occurrence, source: Occurrence) -> float:
     """How much of what the claim number measures the source number's descriptor names, less
     the names the source gives that the claim does not (it is about someone else's number)."""
-    score = 0.0
-    for word, weight in claim.anchors.items():
-        if word in source.anchors:
-            score += weight
-        elif weight == ENTITY_WEIGHT and word.isalpha() and len(word) >= 3 and word in source.initials:
-            score += weight  # MRR ~ "mean reciprocal rank"
+    score = sum(weight for word, weight in claim.anchors.items() if _matches(word, weight, source))
     if any(weight >= CAPITALISED_WEIGHT for weight in claim.anchors.values()):
         score -= FOREIGN_NAME_PENALTY * len(source.names - set(claim.anchors))
     return score
@@ -290,8 +282,7 @@ def bind_numbers(claim_text: str, claim_facts: Facts, sources: Sequence[Occurren
 
 
 def _matched(claim: Occurrence, source: Occurrence) -> set[str]:
-    return {w for w, weight in claim.anchors.items() if w in source.anchors
-            or (weight == ENTITY_WEIGHT and w.isalpha() and len(w) >= 3 and w in source.initials)}
+    return {word for word, weight in claim.anchors.items() if _matches(word, weight, source)}
 
 
 def _foreign(claim: Occurrence, source: Occurrence) -> bool:
@@ -301,9 +292,7 @@ def _foreign(claim: Occurrence, source: Occurrence) -> bool:
 
 def _proper_names(facts: Facts, anchors: dict[str, float]) -> frozenset[str]:
     names = set()
-    for entity in facts.entities:
-        if ACRONYM.fullmatch(entity) or any(ch.isdigit() for ch in entity):
-            continue
+    for entity in filter(is_proper_name, facts.entities):
         for word in re.findall(r"[A-Za-z]+", entity):
             if key(word.lower()) in anchors:
                 names.add(key(word.lower()))
@@ -320,7 +309,7 @@ def _same_place(claim: Number, source: Number) -> bool:
 
 def _sentence_overlap(claim: Occurrence, sentence: str) -> int:
     words = {key(w) for w in re.findall(r"[a-z0-9@]+", sentence.lower()) if w not in NOT_ANCHORS}
-    return sum(1 for key in claim.anchors if key in words)
+    return sum(1 for anchor in claim.anchors if anchor in words)
 
 
 # Header words that give a table column's unit.
@@ -341,8 +330,7 @@ def _header_fits(claim: Number, source: Occurrence) -> bool:
 
 def _strong(claim: Occurrence, source: Occurrence) -> bool:
     """The rival names what the claim measures: a shared name or identifier, or two words."""
-    shared = [w for w in claim.anchors if w in source.anchors
-              or (claim.anchors[w] == ENTITY_WEIGHT and w.isalpha() and len(w) >= 3 and w in source.initials)]
+    shared = _matched(claim, source)
     return any(claim.anchors[w] >= ENTITY_WEIGHT for w in shared) or len(shared) >= 2
 
 
@@ -353,8 +341,7 @@ def derived(claim_text: str, claim: Occurrence, sources: Sequence[Occurrence]) -
     number = claim.number
     how = hedge(claim_text, number)
     tolerance = HEDGE_TOLERANCE if how else 0.0
-    strong = {id(s) for s in sources if _strong(claim, s)}
-    bound = [s for s in sources if id(s) in strong]
+    bound = [s for s in sources if _strong(claim, s)]
     for first in bound:
         for second in bound:
             if first is second or first.location[0] != second.location[0]:
@@ -369,15 +356,14 @@ def derived(claim_text: str, claim: Occurrence, sources: Sequence[Occurrence]) -
             if a.unit != b.unit or a.value == 0:
                 continue
             candidates: list[float] = []
-            both_strong = True
-            if number.unit == "%" and both_strong:
+            if number.unit == "%":
                 candidates += [abs(b.value - a.value) / abs(a.value) * 100]
                 if b.value and a.value <= b.value and a.unit is None:
                     candidates.append(a.value / b.value * 100)
-            if number.unit in ("pt", "%") and a.unit in (None, "%") and both_strong:
+            if number.unit in ("pt", "%") and a.unit in (None, "%"):
                 scale = 100 if max(abs(a.value), abs(b.value)) <= 1 else 1
                 candidates.append(abs(b.value - a.value) * scale)
-            if number.unit == "x" and min(a.value, b.value) > 0 and both_strong:
+            if number.unit == "x" and min(a.value, b.value) > 0:
                 candidates.append(max(a.value, b.value) / min(a.value, b.value))
             for value in candidates:
                 slack = max(tolerance * number.value, 0.5 if number.unit in ("%", "pt") else 0.0)
@@ -385,7 +371,7 @@ def derived(claim_text: str, claim: Occurrence, sources: Sequence[Occurrence]) -
                     return first, second
             # Sums and differences, in base units (3 h + 20 min is no 23), only where the claim
             # says it adds or subtracts: small numbers add up to each other by chance.
-            if same_kind(number, a) and both_strong and ARITHMETIC.search(claim_text):
+            if same_kind(number, a) and ARITHMETIC.search(claim_text):
                 for value in (a.base + b.base, abs(a.base - b.base)):
                     if abs(value - number.base) <= tolerance * number.base or numbers_equal(value, number.base):
                         return first, second

@@ -9,8 +9,9 @@ rules, and says which kind each non-claim is, so nothing is skipped silently:
     opinion          a judgement that states no fact ("Evals are underrated.", "I think ...")
 
 A question that states a fact is a claim ("Did you know recall@10 fell from 0.87 to 0.42?"
-is checked as "recall@10 fell from 0.87 to 0.42"). A sentence with a number, a date, a name,
-a quotation or a comparison is always a claim, whatever else it says.
+is checked as "recall@10 fell from 0.87 to 0.42"). A sentence with a number, a date or a
+quotation is always a claim, whatever else it says; a name alone does not make a question, an
+instruction or a general lesson one.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from dataclasses import dataclass
 
 from postgraph.domain import SentenceKind
 from postgraph.factcheck.facts import facts_in
-from postgraph.factcheck.names import strip_marker
-from postgraph.factcheck.vocabulary import ACRONYM
+from postgraph.factcheck.names import is_proper_name, strip_marker
 from postgraph.text import is_hashtag_line, split_sentences, terms
 
 TRAILING_TAGS = re.compile(r"\s+#[A-Za-z]\w*(?:\s+#[A-Za-z]\w*)*\s*$")
@@ -48,6 +48,8 @@ OPINION = re.compile(
     r"|\bmatters?\b|\bbeats?\b|\bhonestly\b",
     re.I,
 )
+# "Before you rent another GPU, benchmark ...": an instruction after a leading clause.
+LATE_IMPERATIVE = re.compile(r"^(?:before|if|when)\b[^,]*,\s*(?:" + "|".join(sorted(IMPERATIVES)) + r")\b", re.I)
 # Addressed to the reader: with no fact in it, advice or a judgement.
 SECOND_PERSON = re.compile(r"\b(?:you|your|yours|you're|you've)\b", re.I)
 # A lesson stated as a general truth ("Cheap evals catch quiet failures."): a present-tense
@@ -104,18 +106,17 @@ def classify(text: str) -> Sentence:
         statement = FACTIVE_QUESTION.sub("", text.rstrip("?").strip()).strip()
         factive = statement != text.rstrip("?").strip()
         if factive or hard:
-            return Sentence(text, "claim", statement[:1].upper() + statement[1:])
+            return Sentence(text, "claim", _capitalised(statement))
         return Sentence(text, "question")
     if hard:
         return Sentence(text, "claim", text)
     first = (re.findall(r"[A-Za-z']+", text) or [""])[0].lower()
-    if first in IMPERATIVES or (first in ("before", "if", "when") and re.search(r",\s*[a-z]+\b", text)
-                                and re.search(r",\s*(?:" + "|".join(IMPERATIVES) + r")\b", text, re.I)):
+    if first in IMPERATIVES or LATE_IMPERATIVE.search(text):
         return Sentence(text, "call_to_action")
     if OPINION.search(text) or SECOND_PERSON.search(text) or len(set(terms(text)) - FILLER) < 2:
         return Sentence(text, "opinion")
     if first not in SPECIFIC_OPENERS and not PAST_TENSE.search(text) and not FIRST_PERSON.search(text) \
-            and not _proper_names(text) and not PARTICULAR.search(text):
+            and not any(map(is_proper_name, facts_in(text).entities)) and not PARTICULAR.search(text):
         return Sentence(text, "opinion")
     return Sentence(text, "claim", text)
 
@@ -125,9 +126,8 @@ def _states_hard_fact(text: str) -> bool:
     return bool(facts.numbers or facts.dates or facts.quotes)
 
 
-def _proper_names(text: str) -> list[str]:
-    """Names of particular things (not everyday acronyms such as GPU, ML, RAG)."""
-    return [e for e in facts_in(text).entities if not ACRONYM.fullmatch(e) and not any(ch.isdigit() for ch in e)]
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 # Where a claim joins a second fact to the first: a cause or a consequence. Each part must
@@ -143,8 +143,8 @@ def claim_parts(claim: str) -> list[str]:
     pieces = [p.strip(" ,.;") for p in CONNECTIVE.split(claim) if p.strip(" ,.;")]
     if len(pieces) < 2:
         return [claim]
-    parts = [p for p in pieces if classify(p[:1].upper() + p[1:]).kind == "claim"]
-    return [p[:1].upper() + p[1:] for p in parts] or [claim]
+    parts = [_capitalised(p) for p in pieces if classify(_capitalised(p)).kind == "claim"]
+    return parts or [claim]
 
 
 def extract_claims(post: str) -> list[str]:

@@ -105,3 +105,8 @@ def _camel(word: str) -> bool:
     bare = re.sub(r"['’]s$", "", word)
     return bool(re.fullmatch(r"[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[a-z]+\w*|[a-z]+[A-Z]\w*", bare))
 
+
+def is_proper_name(entity: str) -> bool:
+    """A name of a particular thing ("Larkspur Freight", "Vision"), not an everyday acronym
+    (GPU, RAG) or an identifier (p95, recall@10)."""
+    return not ACRONYM.fullmatch(entity) and not any(ch.isdigit() for ch in entity)

@@ -37,6 +37,7 @@ class EvidenceChunk:
     context: str = ""  # where the claim's names must be: this chunk, the title, the opening chunk
     context_dates: frozenset[str] = frozenset()
     occurrences: list[Occurrence] = field(default_factory=list)  # every number, with its descriptor
+    index: int = 0  # position in the evidence (the first part of its occurrences' location)
 
 
 def evidence_sentences(text: str) -> list[str]:
@@ -118,7 +119,8 @@ def build_chunks(evidence: Sequence[Evidence]) -> list[EvidenceChunk]:
             for sentence, tabular in read
         ]
         context = normalize(f"{openings[item.document_id]}\n{item.text}")
-        chunk = EvidenceChunk(item, sentences, sentence_facts, context=context, context_dates=dates_of[item.document_id])
+        chunk = EvidenceChunk(item, sentences, sentence_facts, context=context, context_dates=dates_of[item.document_id],
+                              index=index)
         for position, ((sentence, tabular), facts) in enumerate(zip(read, sentence_facts, strict=True)):
             chunk.occurrences.extend(occurrences_in(sentence, facts, tabular=tabular, location=(index, position)))
         for size in range(1, MAX_WINDOW + 1):

@@ -111,24 +111,32 @@ def check_claims(
 ) -> list[ClaimCheck]:
     """A verdict per claim against the evidence chunks, in the order of `claims`.
 
-    "supported": one passage (1-3 consecutive sentences, or a table row with its header) of
-    a chunk holds all of the claim's numbers, the chunk's document names its entities and
-    dates, nothing in the passage contradicts it, and it is close in meaning: cosine of the
+    "supported": every number of the claim is bound to the same value for the same quantity
+    in one document (`binding.bind_numbers`; hedged, derived and joined from several
+    passages as it allows), the supporting passage (1-3 consecutive sentences, or a table row
+    with its header) holds one of those values, its chunk, the title or the document's opening
+    names the claim's entities, the document has its dates, nothing in the passage contradicts
+    it or blocks it (a counterfactual, no stated change, a negation), and it is close in
+    meaning: cosine of the
     `embed` vectors, or the share of the claim's content words in the passage when `embed`
     is None, at least `thresholds.support` for claims with specific numbers (overridden by
     `similarity_threshold`), `weak_support` for claims resting on small or spelled-out
     numbers, `plain_support` for claims without numbers. `chunk_id` and `score` name the
     chunk and the similarity of that passage; `reason` quotes it.
 
-    "contradicted": a passage about the same subject (score >= `thresholds.contradiction`,
+    "contradicted": a different value bound more tightly to one of the claim's quantities; the
+    claim's own from/to values moving against its words; or a passage about the same subject
+    (score >= `thresholds.contradiction`,
     or as close as a supporting passage would need to be when it repeats some of the
     claim's numbers) gives other numbers, the opposite direction, another rank, share or
     cadence, or the claim's value as the value before a change; `reason` says which.
 
-    "unsupported": neither; `reason` says which numbers, names or dates no passage has, or
-    how close the nearest passage came.
+    "unsupported": neither; `reason` says which numbers, names or dates no passage has, what
+    blocked the closest passage, or how close the nearest passage came.
 
-    `embed` is called once, with the claims followed by every distinct evidence sentence.
+    A claim joining a cause or consequence is checked part by part (`claims.claim_parts`).
+    `decided_by` names the rule. `embed` is called once, with the claims' parts followed by
+    every distinct evidence sentence.
     """
     requested = list(claims)
     if not requested:
@@ -203,10 +211,15 @@ def _check_one(
     # Numbers first: bound to the same quantity, or contradicted by a value bound more tightly.
     bindings: dict[str, list[NumberBinding]] = {}
     if facts.numbers:
-        rivals = [b for b in bind_numbers(claim, facts, [o for occ in occurrences.values() for o in occ]) if b.rival]
+        # Rivals are looked for across all the evidence; support within one document.
+        everywhere = bind_numbers(claim, facts, [o for occ in occurrences.values() for o in occ])
+        rivals = [b for b in everywhere if b.rival]
         if rivals:
             return _rival_verdict(claim, rivals[0], passages, chunk_of)
-        bindings = {doc: bind_numbers(claim, facts, occ) for doc, occ in occurrences.items()}
+        if len(occurrences) == 1:
+            bindings = dict.fromkeys(occurrences, everywhere)
+        else:
+            bindings = {doc: bind_numbers(claim, facts, occ) for doc, occ in occurrences.items()}
         bound = next((b for b in bindings.values() if b and all(x.bound for x in b)), None)
         if bound and (clash := values_clash(claim, facts)):
             used = [o for b in bound for o in b.supported_by]
@@ -346,8 +359,7 @@ def _numbers_bound(bindings: list[NumberBinding], passage: Passage, chunk: Evide
     if not bindings or not all(b.bound for b in bindings):
         return None
     used = [o for b in bindings for o in (b.supported_by or list(b.derived_from or ()))]
-    here = {(o.location[0], o.sentence) for o in chunk.occurrences}
-    if not any((o.location[0], o.sentence) in here and o.sentence in passage.sentence_texts for o in used):
+    if not any(o.location[0] == chunk.index and o.sentence in passage.sentence_texts for o in used):
         return None
     return used
 

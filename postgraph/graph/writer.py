@@ -186,13 +186,15 @@ class PostWriter:
 
     def replay(self, thread_id: str, checkpoint_id: str, on_update=None, **context_overrides: Any) -> RunOutcome:
         """Time travel: run again from an earlier checkpoint (a fork; the history is kept)."""
-        if not any(s.config["configurable"]["checkpoint_id"] == checkpoint_id for s in self.history(thread_id)):
+        states = self.history(thread_id)  # newest first
+        chosen = next((s for s in states if s.config["configurable"]["checkpoint_id"] == checkpoint_id), None)
+        if chosen is None:
             raise PostgraphError(f"Thread {thread_id} has no checkpoint {checkpoint_id}.")
-        request = self.graph.get_state(self.config(thread_id)).values.get("request")
+        latest = states[0].values
         context = self.context(**context_overrides)
         # A checkpoint taken before the first step holds no values yet: the thread's pins stand.
-        pins = self.snapshot(thread_id, checkpoint_id).values.get("pins") or self.snapshot(thread_id).values.get("pins")
-        kit = self.kit(context, pins)
+        kit = self.kit(context, chosen.values.get("pins") or latest.get("pins"))
+        request = latest.get("request")
         return self._stream(None, thread_id, replace(context, kit=kit), on_update, checkpoint_id,
                             kind="replay", request=request, details={"checkpoint_id": checkpoint_id})
 

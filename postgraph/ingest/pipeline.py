@@ -88,6 +88,12 @@ def document_id(content_hash: str) -> str:
     return f"doc_{content_hash[:24]}"
 
 
+def chunk_document(parsed: ParsedDocument, settings: Settings) -> list[Chunk]:
+    """A parsed document's chunks, sized by the settings."""
+    return chunk_blocks(parsed.blocks, max_tokens=settings.chunk_max_tokens,
+                        overlap_tokens=settings.chunk_overlap_tokens, count_tokens=count_tokens)
+
+
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
     """Files as given, and every file below a directory (sorted, hidden ones skipped).
 
@@ -229,12 +235,7 @@ class Ingestor:
         self, document_id: str, digest: str, version: int, parsed: ParsedDocument, path: Path
     ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
         meta = parsed.meta
-        chunks: list[Chunk] = chunk_blocks(
-            parsed.blocks,
-            max_tokens=self.settings.chunk_max_tokens,
-            overlap_tokens=self.settings.chunk_overlap_tokens,
-            count_tokens=count_tokens,
-        )
+        chunks = chunk_document(parsed, self.settings)
         kinds = Counter(block.kind.value for block in parsed.blocks)
         # BSON has no date-only type: a published day is stored as midnight UTC.
         published = (

@@ -12,7 +12,7 @@ from pydantic import Field
 from qdrant_client import QdrantClient
 
 from postgraph.graph.adapters import Adapters
-from postgraph.ingest.chunking import chunk_blocks
+from postgraph.ingest.chunking import chunk_blocks, chunk_id
 from postgraph.ingest.parsers import parse_file
 from postgraph.search.embeddings import OnnxMiniLMEmbeddings, count_tokens
 from postgraph.search.index import IndexedChunk, VectorIndex
@@ -62,13 +62,12 @@ def build_sample_index(embeddings: OnnxMiniLMEmbeddings) -> VectorIndex:
         for chunk, dense, sparse_vector in zip(
             chunks, embeddings.embed_documents(texts), sparse.embed_documents(texts), strict=True
         ):
-            chunk_id = f"{document_id}:c{chunk.order:04d}"
             metadata = {
-                "chunk_id": chunk_id, "document_id": document_id, "title": parsed.meta.title,
+                "chunk_id": chunk_id(document_id, chunk.order), "document_id": document_id, "title": parsed.meta.title,
                 "source": parsed.meta.source, "file_name": name, "author": parsed.meta.author,
                 "published": parsed.meta.published.isoformat(), "block_kind": chunk.kind.value,
             }
-            points.append(IndexedChunk(chunk_id, chunk.text, metadata, dense, sparse_vector))
+            points.append(IndexedChunk(metadata["chunk_id"], chunk.text, metadata, dense, sparse_vector))
         index.upsert(collection, points)
     index.point_alias_at(collection)
     return index

@@ -28,7 +28,7 @@ import pytest
 from postgraph.domain import ClaimCheck, Evidence
 from postgraph.factcheck.facts import facts_in
 from postgraph.factcheck.verdicts import check_claims
-from postgraph.ingest.chunking import chunk_blocks
+from postgraph.ingest.chunking import chunk_blocks, chunk_id
 from postgraph.ingest.parsers import TesseractOcr, parse_file
 from postgraph.search.embeddings import OnnxMiniLMEmbeddings, count_tokens
 from postgraph.settings import PROJECT_ROOT
@@ -58,7 +58,7 @@ def _evidence_for(path: Path) -> list[Evidence]:
     meta = document.meta
     return [
         Evidence(
-            chunk_id=f"{path.name}:c{chunk.order:04d}",
+            chunk_id=chunk_id(path.name, chunk.order),
             document_id=path.name,
             title=meta.title,
             source=path.name,
