@@ -1,11 +1,14 @@
 """The claim checker measured like a classifier on the labelled claim set (evals/claims/).
 
     .venv/bin/python bench/claims_bench.py [--split dev|test|all] [--no-embeddings] [--show-wrong]
+                                           [--judge MODEL_ID | --judge-label LABEL]
 
 Reports, per split: false-support rate (contradicted or not-in-sources claims judged supported,
 or taken for no claim), recall of true claims, balanced accuracy, how often a no-claim sentence
 is recognised, contradictions found, accuracy per category, and the median milliseconds per
-claim. Writes the numbers to bench/results/claims-<time>.json. Tune on dev; test is reported.
+claim (and of the claims the judge model decided: the model path). With a judge (a model id
+such as `checker:models/claim-checker/adapter.gguf`, or the judge the model registry's label
+names), claims only similarity backs go to it as in the fact_check node. Writes the numbers to bench/results/claims-<time>.json. Tune on dev; test is reported.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from bench_common import machine  # noqa: E402
 
 from evals import claimset  # noqa: E402
+from postgraph.graph.judging import configured_judge, judge_ask  # noqa: E402
+from postgraph.settings import Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -31,7 +36,13 @@ def main() -> None:
     parser.add_argument("--split", choices=("dev", "test", "all"), default="all")
     parser.add_argument("--no-embeddings", action="store_true", help="Term overlap instead of the embedding model.")
     parser.add_argument("--show-wrong", action="store_true", help="Print every claim judged wrongly.")
+    judges = parser.add_mutually_exclusive_group()
+    judges.add_argument("--judge", default="", help="Judge model id (checker:<adapter>, llamacpp:..., ollama:...).")
+    judges.add_argument("--judge-label", default="", help="The judge the model registry's LABEL names.")
     args = parser.parse_args()
+    settings = Settings(judge_model="")
+    judge = args.judge or (configured_judge(settings, args.judge_label) if args.judge_label else "")
+    ask = judge_ask(judge, settings) if judge else None
 
     embed = None
     if not args.no_embeddings:
@@ -40,11 +51,11 @@ def main() -> None:
         embed = claimset.cached(OnnxMiniLMEmbeddings().embed_documents)
     splits = ("dev", "test") if args.split == "all" else (args.split,)
     report = {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
-              "embeddings": embed is not None, "splits": {}}
+              "embeddings": embed is not None, "judge": judge or "none", "splits": {}}
     for split in splits:
         claims = claimset.load(split)
-        claimset.predict(claims[:1], embed)  # load models and caches outside the timings
-        predictions = claimset.predict(claims, embed)
+        claimset.predict(claims[:1], embed, ask)  # load models and caches outside the timings
+        predictions = claimset.predict(claims, embed, ask, judge or "judge")
         result = claimset.score(claims, predictions).as_dict()
         report["splits"][split] = result
         print_split(split, result)
@@ -69,6 +80,9 @@ def print_split(split: str, result: dict) -> None:
     print(f"no-claim recognised  {result['no_claim_accuracy']:.1%}")
     print(f"contradictions found {result['contradiction_recall']:.1%} of contradicted claims")
     print(f"median per claim     {result['median_ms_per_claim']} ms")
+    if result["judged_claims"]:
+        print(f"model path           {result['judged_claims']} claims judged, median "
+              f"{result['median_ms_per_judged_claim']} ms each")
     print("per category (accuracy):")
     for name, row in result["per_category"].items():
         print(f"  {name:<14} {row['accuracy']:6.1%}  ({row['correct']}/{row['n']})")

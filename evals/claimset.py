@@ -29,6 +29,7 @@ from typing import Any
 
 from postgraph.domain import ClaimCheck, Evidence
 from postgraph.factcheck.citations import check_post
+from postgraph.factcheck.judge import Ask, judge_claims, needs_judge
 from postgraph.ingest.evidence import file_evidence
 from postgraph.settings import PROJECT_ROOT, Settings
 
@@ -57,6 +58,8 @@ class Prediction:
     """supported, contradicted, unsupported, unchecked, or no_claim (no sentence was a claim)."""
     seconds: float
     checks: tuple[ClaimCheck, ...] = ()
+    judged: bool = False
+    """The judge model was asked (the claim took the model path)."""
 
 
 def splits() -> dict[str, list[str]]:
@@ -99,14 +102,20 @@ def cached(embed: Embed) -> Embed:
     return embed_cached
 
 
-def predict(claims: Iterable[LabelledClaim], embed: Embed | None) -> list[Prediction]:
+def predict(claims: Iterable[LabelledClaim], embed: Embed | None, ask: Ask | None = None,
+            judge: str = "judge") -> list[Prediction]:
+    """Check each claim against its document; with `ask`, the judge model then decides the
+    claims only similarity backs, as the fact_check node does (no budget limit here)."""
     predictions = []
     for claim in claims:
         evidence = list(document_evidence(claim.document))
         started = time.perf_counter()
-        checked = check_post(claim.claim, evidence, embed)
+        checks = check_post(claim.claim, evidence, embed).claims
+        judged = ask is not None and any(needs_judge(check) for check in checks)
+        if judged:
+            checks = judge_claims(checks, evidence, ask, judge=judge, calls_left=lambda _: True).checks
         seconds = time.perf_counter() - started
-        predictions.append(Prediction(claim.id, overall_verdict(checked.claims), seconds, tuple(checked.claims)))
+        predictions.append(Prediction(claim.id, overall_verdict(checks), seconds, tuple(checks), judged))
     return predictions
 
 
@@ -144,6 +153,7 @@ class Score:
     per_category: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: {"n": 0, "correct": 0}))
     verdicts_by_label: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     milliseconds: list[float] = field(default_factory=list)
+    judged_milliseconds: list[float] = field(default_factory=list)
 
     @property
     def recall(self) -> float:
@@ -173,6 +183,9 @@ class Score:
                              for name, row in sorted(self.per_category.items())},
             "verdicts_by_label": {label: dict(counts) for label, counts in sorted(self.verdicts_by_label.items())},
             "median_ms_per_claim": round(statistics.median(self.milliseconds), 2) if self.milliseconds else None,
+            "judged_claims": len(self.judged_milliseconds),
+            "median_ms_per_judged_claim": (round(statistics.median(self.judged_milliseconds), 2)
+                                           if self.judged_milliseconds else None),
         }
 
 
@@ -182,6 +195,8 @@ def score(claims: list[LabelledClaim], predictions: list[Prediction]) -> Score:
         verdict = prediction.verdict
         result.claims += 1
         result.milliseconds.append(prediction.seconds * 1000)
+        if prediction.judged:
+            result.judged_milliseconds.append(prediction.seconds * 1000)
         result.verdicts_by_label[claim.label][verdict] += 1
         row = result.per_category[claim.category]
         row["n"] += 1

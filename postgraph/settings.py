@@ -162,6 +162,11 @@ class Settings(BaseSettings):
     judge_model: str = Field(
         default="", description="Model id for entailment checks in fact-checking; empty = deterministic checks only."
     )
+    checker_threshold: float | None = Field(
+        default=None, gt=0, lt=1,
+        description="A judge of provider checker (the trained claim checker) keeps a claim supported when "
+        "its P(yes) is at least this; unset = the threshold calibrated with the adapter (its .json record).",
+    )
     max_revisions: int = Field(default=2, ge=0, le=10, description="Critique / fact-check / revise loops at most.")
     max_model_calls: int = Field(default=12, ge=1, description="Budget: model calls per request.")
     max_tokens: int = Field(default=12000, ge=100, description="Budget: prompt + completion tokens per request.")

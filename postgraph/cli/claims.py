@@ -23,10 +23,15 @@ def claims_check(
     text: Annotated[str, typer.Argument(help="A post, or any text whose claims to check.")],
     source: Annotated[list[Path] | None, typer.Option(
         help="Check against this file (parsed as ingestion parses it; repeatable) instead of the index.")] = None,
+    judge: Annotated[str, typer.Option(
+        help="Judge model id for claims only similarity backs (checker:ADAPTER.gguf, llamacpp:..., ollama:...); "
+             "default: POSTGRAPH_JUDGE_MODEL or the model registry's production judge; 'none' for rules only.")] = "",
     as_json: JsonOption = False,
 ) -> None:
     """Split TEXT into claims and check each against the sources: the ingested index, or --source files."""
-    from postgraph.factcheck.citations import check_post
+    from postgraph.factcheck.citations import PostCheck, check_post
+    from postgraph.factcheck.judge import judge_claims
+    from postgraph.graph.judging import configured_judge, judge_ask
     from postgraph.search.embeddings import make_embeddings
 
     settings = get_settings()
@@ -36,13 +41,18 @@ def claims_check(
         embeddings, _ = make_embeddings(settings)
         evidence = _file_evidence(source, settings) if source else _index_evidence(text, embeddings, settings)
         checked = check_post(text, evidence, embeddings.embed_documents)
+        judge = "" if judge == "none" else judge or configured_judge(settings)
+        if judge:
+            judged = judge_claims(checked.claims, evidence, judge_ask(judge, settings), judge=judge,
+                                  calls_left=lambda _: True)
+            checked = PostCheck(judged.checks, checked.not_claims)
     except PostgraphError as error:
         fail(error)
     if as_json:
-        print_json({"claims": [c.model_dump() for c in checked.claims],
+        print_json({"judge": judge or "none", "claims": [c.model_dump() for c in checked.claims],
                     "not_claims": [n.model_dump() for n in checked.not_claims], "evidence_chunks": len(evidence)})
         return
-    table = Table("claim", "verdict", "decided by", "passage / reason", title=f"claims ({len(evidence)} evidence chunks)")
+    table = Table("claim", "verdict", "decided by", "passage / reason", title=f"claims ({len(evidence)} evidence chunks; judge: {judge or 'none'})")
     styles = {"supported": "green", "contradicted": "red", "unsupported": "yellow", "unchecked": "yellow"}
     for check in checked.claims:
         table.add_row(escape(check.claim), f"[{styles[check.verdict]}]{check.verdict}[/]", check.decided_by or "rules",

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 
 from postgraph.cli.common import JsonOption, PromoteLabel, RollbackLabel, console, fail, print_json, show_move
 from postgraph.errors import PostgraphError
 from postgraph.settings import get_settings
 
-app = typer.Typer(help="The model registry: list, promote and roll back each role's model.", no_args_is_help=True)
+app = typer.Typer(help="The model registry: list, register, promote and roll back each role's model.",
+                  no_args_is_help=True)
 
 
 EMBEDDING_NOTE = (
     "the index holds vectors of one embedding: run `postgraph index rebuild --embedding {name}`, set "
     "POSTGRAPH_EMBEDDING={name}, and promote a retrieval strategy naming its collection"
 )
-
 
 
 def _model_registry():
@@ -44,6 +45,38 @@ def models_list(as_json: JsonOption = False) -> None:
         table.add_row(row["role"], row["version"], ", ".join(row["labels"]), model, (row["sha256"] or "")[:12],
                       row["training_run"] or "", row["dataset_version"] or "", row["notes"])
     console.print(table)
+
+
+@app.command("register")
+def models_register(
+    role: Annotated[str, typer.Argument(help="planner, drafter, critic, reviser, judge or embedding.")],
+    provider: Annotated[str, typer.Option(help="llamacpp, ollama, checker (judge), none (judge), or the embedding's.")],
+    location: Annotated[str | None, typer.Option(
+        help="GGUF path (relative to the repository root), gemma3-270m, an Ollama tag, or an embedding name.")] = None,
+    training_run: Annotated[str | None, typer.Option(help="The training run that produced the weights.")] = None,
+    dataset_version: Annotated[str | None, typer.Option(help="The version of its training data.")] = None,
+    notes: Annotated[str, typer.Option(help="What this version is.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Add a model as ROLE's next version (no label moves; promote it after). The sha256 of
+    local weights is recorded."""
+    from postgraph.registry.models import ModelEntry
+
+    settings = get_settings()
+    try:
+        entry = ModelEntry(provider=provider, location=location, training_run=training_run,
+                           dataset_version=dataset_version, notes=notes)
+        registry = _model_registry()
+        version = registry.register(role, entry, settings)
+        entry = registry.entry(role, version)
+    except ValidationError as error:
+        fail(PostgraphError(f"Not a valid model entry: {error.errors()[0]['msg']}"))
+    except PostgraphError as error:
+        fail(error)
+    if as_json:
+        print_json({"role": role, "version": version, **entry.model_dump()})
+        return
+    console.print(f"registered {role}@{version}: {entry.describe()} (sha256 {(entry.sha256 or '-')[:12]})")
 
 
 def _model_move(role: str, label: str, as_json: bool, version: str | None) -> None:

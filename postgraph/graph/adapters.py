@@ -19,6 +19,7 @@ from postgraph.search.sparse import BM25SparseEmbeddings
 from postgraph.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from postgraph.llm.checker import ClaimChecker
     from postgraph.prompts import PromptRegistry
     from postgraph.registry.models import ModelRegistry
     from postgraph.registry.retrieval import RetrievalRegistry
@@ -39,6 +40,7 @@ class Adapters:
     ) -> None:
         self.settings = settings
         self._chat_models: dict[str, BaseChatModel] = dict(chat_models or {})
+        self._claim_checkers: dict[str, ClaimChecker] = {}
         self._index = index
         self._embeddings = embeddings
         self._lock = threading.Lock()
@@ -116,7 +118,19 @@ class Adapters:
                 self._chat_models[model_id] = load_chat_model(model_id, self.settings)
             return self._chat_models[model_id]
 
+    def claim_checker(self, model_id: str) -> ClaimChecker:
+        """The trained claim checker a `checker:<adapter>` id names, loaded once per process."""
+        with self._lock:
+            if model_id not in self._claim_checkers:
+                from postgraph.llm.checker import load_claim_checker
+
+                self._claim_checkers[model_id] = load_claim_checker(model_id, self.settings)
+            return self._claim_checkers[model_id]
+
     def close(self) -> None:
+        for checker in self._claim_checkers.values():
+            checker.close()
+        self._claim_checkers.clear()
         if self._index is not None:
             self._index.close()
             self._index = None

@@ -40,6 +40,7 @@ from langchain_core.language_models import BaseChatModel
 
 from postgraph.graph.adapters import Adapters, shared_adapters
 from postgraph.graph.pins import FREE_TEXT_PROMPTS, PARAMETER_FIELDS, Pins, RetrievalPin, pinned_prompts, read_pins
+from postgraph.llm.checker import ClaimChecker, adapter_path
 from postgraph.prompts import Prompt, examples_sha256
 from postgraph.registry.models import weights_sha256
 from postgraph.search.index import VectorIndex
@@ -76,6 +77,11 @@ class RunKit:
 
     def model(self, role: str) -> BaseChatModel:
         return self.adapters.chat_model(self.pins.models[role].model_id)
+
+    def claim_checker(self, role: str) -> ClaimChecker | None:
+        """The trained claim checker when the role is pinned to one (`checker:<adapter>`), else None."""
+        model_id = self.pins.models[role].model_id
+        return self.adapters.claim_checker(model_id) if adapter_path(model_id) is not None else None
 
     def has_model(self, role: str) -> bool:
         """False for a role pinned to no model (a judge of provider none)."""

@@ -19,9 +19,10 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from postgraph.factcheck.citations import check_post, citations_for
+from postgraph.factcheck.citations import PostCheck, citations_for
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
+from postgraph.graph.judging import check_with_judge
 from postgraph.graph.kit import RunKit, run_kit
 from postgraph.graph.state import State
 from postgraph.post.edits import remove_sentences
@@ -49,7 +50,7 @@ def approve(state: State, runtime: Runtime[Context]) -> dict:
             elif choice not in UNSUPPORTED_CHOICES:
                 problem = f"Unknown choice {choice!r} for unsupported claims: use {', '.join(UNSUPPORTED_CHOICES)}."
             else:
-                outcome = _edited(state, run_kit(state, runtime), edited, choice)
+                outcome = _edited(state, runtime.context, run_kit(state, runtime), edited, choice)
                 if "refused" not in outcome:
                     return outcome
                 question = {**question, "refused": outcome["refused"]}
@@ -59,13 +60,12 @@ def approve(state: State, runtime: Runtime[Context]) -> dict:
         question = {**question, "problem": problem}
 
 
-def _edited(state: State, kit: RunKit, post: str, choice: str) -> dict:
-    """A reviewer's edit is checked like any draft."""
+def _edited(state: State, context: Context, kit: RunKit, post: str, choice: str) -> dict:
+    """A reviewer's edit is checked like any draft, the judge included."""
     evidence = state.get("evidence", [])
-    checked = check_post(post, evidence, kit.embed_texts)
+    checked, update = check_with_judge(state, context, kit, post, evidence)
     failing = [c for c in checked.claims if c.verdict != "supported"]
-    notes = ["approve: edited by the reviewer"]
-    update: dict = {}
+    notes = [*update.pop("notes", []), "approve: edited by the reviewer"]
     if failing and choice == "refuse":
         return {"refused": {"post": post, "unsupported": [{"claim": c.claim, "verdict": c.verdict, "reason": c.reason}
                                                           for c in failing],
@@ -73,7 +73,8 @@ def _edited(state: State, kit: RunKit, post: str, choice: str) -> dict:
                                        "them, or answer with unsupported=remove or unsupported=accept."}}
     if failing and choice == "remove":
         post = remove_sentences(post, [c.claim for c in failing])
-        checked = check_post(post, evidence, kit.embed_texts)
+        # Whole sentences went: what is left is the claims already checked and found supported.
+        checked = PostCheck([c for c in checked.claims if c.verdict == "supported"], checked.not_claims)
         notes.append(f"approve: removed {len(failing)} unsupported claim(s) from the edit: {[c.claim for c in failing]}")
         if not post.strip():
             return {"refused": {"post": "", "unsupported": [{"claim": c.claim, "verdict": c.verdict, "reason": c.reason}

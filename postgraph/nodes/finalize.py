@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from postgraph.factcheck.citations import check_post, citations_for, passes
+from postgraph.factcheck.citations import citations_for, passes
 from postgraph.graph.budget import exhausted, usage
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
+from postgraph.graph.judging import check_with_judge
 from postgraph.graph.kit import RunKit, run_kit
 from postgraph.graph.state import State
 from postgraph.post.edits import remove_sentences
@@ -21,21 +22,23 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict:
     kit = run_kit(state, runtime)
     checks, not_claims = state.get("claim_checks", []), state.get("not_claims", [])
     notes: list[str] = []
+    judging: dict = {}
     if state.get("status") == "no_evidence":
         post, checks, not_claims = "", [], []
     elif passes(checks):
         post = state["draft"]
     elif state.get("best_post"):
         post = state["best_post"]
-        checked = check_post(post, state["evidence"], kit.embed_texts)
+        checked, judging = check_with_judge(state, context, kit, post, state["evidence"])
         checks, not_claims = checked.claims, checked.not_claims
         notes.append("finalize: the last draft failed fact-check; returned the best draft that passed")
     else:
-        post, checks, not_claims = _corrected(state, kit)
+        post, checks, not_claims, judging = _corrected(state, context, kit)
         notes.append("finalize: no draft passed fact-check; returned the last one without its unsupported "
                      "claims, completed with sentences quoted from the sources")
     citations = citations_for(checks, state.get("evidence", []))
-    budget = usage(state)
+    notes = judging.get("notes", []) + notes
+    budget = judging.get("budget") or usage(state)
     reason = exhausted(state, context)
     if reason and not budget.exhausted:
         budget = budget.model_copy(update={"exhausted": reason})
@@ -61,13 +64,13 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict:
     return update
 
 
-def _corrected(state: State, kit: RunKit) -> tuple[str, list, list]:
+def _corrected(state: State, context: Context, kit: RunKit) -> tuple[str, list, list, dict]:
     """The last draft minus its failing claims, brought to length from the evidence; if even
     that does not pass, nothing is returned rather than unsupported claims."""
     failing = [c.claim for c in state.get("claim_checks", []) if c.verdict != "supported"]
     post = expand_with_evidence(remove_sentences(state["draft"], failing), state["plan"], state["evidence"],
                                 kit.embed_texts)
-    checked = check_post(post, state["evidence"], kit.embed_texts)
+    checked, judging = check_with_judge(state, context, kit, post, state["evidence"])
     if post.strip() and passes(checked.claims):
-        return post, checked.claims, checked.not_claims
-    return "", [], []
+        return post, checked.claims, checked.not_claims, judging
+    return "", [], [], judging

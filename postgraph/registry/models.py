@@ -8,8 +8,9 @@
 
 Chat roles (planner, drafter, critic, reviser, judge) name a chat model: provider `llamacpp`
 (location: `gemma3-270m` for the packaged model, or a GGUF path, relative paths from the
-repository root), `ollama` (location: a model tag), or `none` (judge only: no entailment
-model, deterministic claim checks alone). The `embedding` role records the embedding model
+repository root), `ollama` (location: a model tag), `checker` (judge only: the trained claim
+checker, location: its LoRA adapter GGUF over the packaged base model) or `none` (judge only:
+no entailment model, deterministic claim checks alone). The `embedding` role records the embedding model
 (location: an embedding name such as `minilm-l6-v2-int8`); the vectors in the index were made
 with one, so changing it means `postgraph index rebuild`.
 """
@@ -22,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from postgraph.errors import ModelUnavailable
+from postgraph.llm.checker import CHECKER_PROVIDER, adapter_path
 from postgraph.llm.weights import file_sha256, gguf_path_for
 from postgraph.registry import labels as lbl
 from postgraph.registry.labels import LabelMove, RegistryError, RegistryFile
@@ -30,6 +32,8 @@ from postgraph.settings import PROJECT_ROOT, Settings
 CHAT_ROLES = ("planner", "drafter", "critic", "reviser", "judge")
 ROLES = (*CHAT_ROLES, "embedding")
 NO_MODEL = "none"
+LOCAL_FILE_PROVIDERS = ("llamacpp", CHECKER_PROVIDER)
+"""Providers whose location may be a file: its sha256 is registered and checked."""
 
 
 class ModelEntry(BaseModel):
@@ -48,7 +52,8 @@ class ModelEntry(BaseModel):
         if self.provider == NO_MODEL:
             return ""
         location = self.location or ""
-        if self.provider == "llamacpp" and is_file_location(location) and not Path(location).expanduser().is_absolute():
+        if (self.provider in LOCAL_FILE_PROVIDERS and is_file_location(location)
+                and not Path(location).expanduser().is_absolute()):
             location = str((PROJECT_ROOT / location).resolve())
         return f"{self.provider}:{location}"
 
@@ -60,9 +65,11 @@ class ModelEntry(BaseModel):
 
 
 def local_weights(model_id: str, settings: Settings) -> Path | None:
-    """The GGUF file a llamacpp model id stands for, or None for models that are not local
-    files (Ollama tags, test fakes, no model)."""
+    """The GGUF file a llamacpp model id stands for (a checker's: its adapter), or None for
+    models that are not local files (Ollama tags, test fakes, no model)."""
     provider, _, name = model_id.partition(":")
+    if provider == CHECKER_PROVIDER:
+        return adapter_path(model_id)
     if provider != "llamacpp" or not name:
         return None
     return gguf_path_for(name, settings)
@@ -83,7 +90,7 @@ def verify_weights(role: str, version: str, entry: ModelEntry, settings: Setting
     (a missing file is refused when the model is loaded), and so does the packaged model,
     which is assembled and checked against its published sha256 whenever it is loaded; that
     also keeps a rollback from importing the model layer (about a second)."""
-    if entry.sha256 is None or entry.provider != "llamacpp" or not is_file_location(entry.location):
+    if entry.sha256 is None or entry.provider not in LOCAL_FILE_PROVIDERS or not is_file_location(entry.location):
         return
     actual = weights_sha256(entry.model_id, settings)
     if actual is not None and actual != entry.sha256:
@@ -92,6 +99,17 @@ def verify_weights(role: str, version: str, entry: ModelEntry, settings: Setting
             f"{actual[:12]}…, the registry expects {entry.sha256[:12]}…. Put the registered file back, "
             "or register the new file as a new version."
         )
+
+
+def _check_provider(role: str, entry: ModelEntry) -> None:
+    """Only the judge may have no model or the claim checker (which answers nothing else);
+    every model needs a location. Other providers are resolved when the model loads."""
+    if role not in CHAT_ROLES:
+        return
+    if role != "judge" and entry.provider in (CHECKER_PROVIDER, NO_MODEL):
+        raise RegistryError(f"{role} cannot use provider {entry.provider!r}; only the judge can.")
+    if entry.provider != NO_MODEL and not entry.location:
+        raise RegistryError(f"A {entry.provider} model needs a location (a GGUF path, gemma3-270m or a tag).")
 
 
 # --- the registry --------------------------------------------------------------------------
@@ -162,7 +180,8 @@ class ModelRegistry:
     def register(self, role: str, entry: ModelEntry, settings: Settings | None = None) -> str:
         """Add `entry` as the role's next version (no label moves). The sha256 of local weights
         is computed when the entry does not carry it."""
-        if settings is not None and entry.sha256 is None and entry.provider == "llamacpp":
+        _check_provider(role, entry)
+        if settings is not None and entry.sha256 is None and entry.provider in LOCAL_FILE_PROVIDERS:
             digest = weights_sha256(entry.model_id, settings)
             if digest is not None:
                 entry = entry.model_copy(update={"sha256": digest})

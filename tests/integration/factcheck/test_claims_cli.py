@@ -36,3 +36,27 @@ def test_claims_check_refuses_empty_text_and_a_missing_source(tmp_path, monkeypa
     assert empty.exit_code == 2 and "empty" in empty.stderr
     missing = CliRunner().invoke(app, ["claims", "check", "Recall fell.", "--source", str(tmp_path / "nope.md")])
     assert missing.exit_code == 2 and "[not_found]" in missing.stderr
+
+
+CHECKER = f"checker:{PROJECT_ROOT / 'models' / 'claim-checker' / 'adapter.gguf'}"
+PARAPHRASE = "Nobody checked retrieval quality by hand."
+
+
+def test_claims_only_similarity_backs_go_to_the_judge_and_none_turns_it_off(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("POSTGRAPH_DATA_DIR", str(tmp_path))
+    text = f"{PARAPHRASE} MRR fell from 0.87 to 0.71."
+    judged = CliRunner().invoke(app, ["claims", "check", text, "--source", SOURCE, "--judge", CHECKER, "--json"])
+    assert judged.exit_code == 0, judged.output
+    data = json.loads(judged.stdout)
+    decided = {c["claim"]: c["decided_by"] for c in data["claims"]}
+    assert data["judge"] == CHECKER
+    assert decided == {PARAPHRASE: CHECKER, "MRR fell from 0.87 to 0.71.": "number bound to another value"}
+    rules = CliRunner().invoke(app, ["claims", "check", text, "--source", SOURCE, "--judge", "none", "--json"])
+    assert {c["claim"]: c["decided_by"] for c in json.loads(rules.stdout)["claims"]}[PARAPHRASE] == "similarity"
+
+
+def test_a_judge_that_cannot_load_is_a_clear_error(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("POSTGRAPH_DATA_DIR", str(tmp_path))
+    missing = CliRunner().invoke(app, ["claims", "check", PARAPHRASE, "--source", SOURCE,
+                                       "--judge", f"checker:{tmp_path / 'none.gguf'}"])
+    assert missing.exit_code != 0 and "GGUF file not found" in missing.stderr

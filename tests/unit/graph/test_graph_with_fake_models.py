@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.fake_graph import GOOD, PLAN
+from langgraph.checkpoint.memory import InMemorySaver
+from support.fake_graph import FAKE_MODEL_SETTINGS, GOOD, PLAN, fake_adapters
 
 from postgraph.domain import RequestFilters
 from postgraph.errors import PostgraphError
-from postgraph.graph.writer import UnknownThread
+from postgraph.graph.state import checkpoint_serde
+from postgraph.graph.writer import PostWriter, UnknownThread
+from postgraph.settings import Settings
 
 REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 50 words"
 PLANTED = GOOD.replace("Cheap evals", "The fix also cut our cloud bill by 45% in March. Cheap evals")
@@ -234,3 +237,31 @@ def test_fake_models_an_edit_can_be_refused_or_accepted_as_unverified(make_write
     assert accepted["post"] == EDIT_WITH_INVENTION
     assert accepted["unverified_claims"] == ["The fix also cut our cloud bill by 45% in March."]
     assert any("recorded as unverified" in note for note in accepted["notes"])
+
+
+SIMILAR_ONLY = "Nobody checked retrieval quality by hand."
+EDIT_WITH_PARAPHRASE = GOOD.replace("Cheap evals", f"{SIMILAR_ONLY} Cheap evals")
+
+
+@pytest.mark.parametrize(("answer", "verdict"), [('{"entailed": false}', "unsupported"), ("not json", "unchecked")])
+def test_fake_models_an_edit_is_judged_and_a_no_or_an_invalid_answer_removes_the_claim(
+        sample_index, embeddings, tmp_path, answer, verdict) -> None:
+    settings = Settings(data_dir=tmp_path, judge_model="fake:judge", **FAKE_MODEL_SETTINGS)
+    adapters = fake_adapters(settings, sample_index, embeddings, planner=[PLAN], drafter=[GOOD], critic=[NO_ISSUES],
+                             judge=[answer] * 4)
+    writer = PostWriter(settings, InMemorySaver(serde=checkpoint_serde()), adapters)
+    waiting = writer.write(REQUEST, require_approval=True)
+    refused = writer.resume(waiting.thread_id, decision={"action": "edit", "post": EDIT_WITH_PARAPHRASE,
+                                                         "unsupported": "refuse"})
+    assert [(c["claim"], c["verdict"]) for c in refused.awaiting_approval["refused"]["unsupported"]] == [
+        (SIMILAR_ONLY, verdict)]
+    done = writer.resume(waiting.thread_id, decision={"action": "edit", "post": EDIT_WITH_PARAPHRASE}).as_dict()
+    assert done["status"] == "done" and SIMILAR_ONLY not in done["post"] and "0.87 to 0.71" in done["post"]
+
+
+def test_fake_models_without_a_judge_a_paraphrase_stays_supported_by_similarity(make_writer) -> None:
+    writer = make_writer(planner=[PLAN], drafter=[GOOD], critic=[NO_ISSUES])
+    waiting = writer.write(REQUEST, require_approval=True)
+    done = writer.resume(waiting.thread_id, decision={"action": "edit", "post": EDIT_WITH_PARAPHRASE}).as_dict()
+    assert SIMILAR_ONLY in done["post"]
+    assert [c["decided_by"] for c in done["claim_checks"] if c["claim"] == SIMILAR_ONLY] == ["similarity"]

@@ -64,7 +64,10 @@ def test_the_model_label_chooses_the_version(settings, tmp_path) -> None:
 
 def test_only_the_judge_may_have_no_model(settings) -> None:
     registry = ModelRegistry(settings.model_registry_path)
-    registry.register("critic", ModelEntry(provider="none"))
+    with pytest.raises(RegistryError, match="critic cannot use provider 'none'"):
+        registry.register("critic", ModelEntry(provider="none"))
+    with registry.file.edit() as data:  # a registry file edited by hand
+        data["critic"]["versions"]["2"] = ModelEntry(provider="none").model_dump()
     registry.promote("critic", "2", "production", settings)
     with pytest.raises(RegistryError, match="only the judge may have none"):
         pins_for(settings)

@@ -112,3 +112,25 @@ def test_list_has_one_row_per_version_with_its_labels(registry) -> None:
     assert drafter == [{"role": "drafter", "version": "1", "labels": ["production"], "provider": "llamacpp",
                         "location": "gemma3-270m", "sha256": GEMMA_SHA256, "training_run": None,
                         "dataset_version": None, "notes": drafter[0]["notes"]}]
+
+
+def test_a_claim_checker_judge_records_its_adapter_hash_and_is_refused_once_the_file_changes(
+        registry, gguf, tmp_path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    version = registry.register("judge", ModelEntry(provider="checker", location=str(gguf)), settings)
+    stored = registry.entry("judge", version)
+    assert stored.sha256 == file_sha256(gguf) and stored.model_id == f"checker:{gguf}"
+    assert weights_sha256(stored.model_id, settings) == stored.sha256
+    gguf.write_bytes(b"GGUF" + b"\2" * 64)
+    with pytest.raises(ModelUnavailable, match=rf"judge@{version}: the weights"):
+        registry.promote("judge", version, "production", settings)
+
+
+@pytest.mark.parametrize(("role", "entry", "message"), [
+    ("drafter", ModelEntry(provider="checker", location="a.gguf"), "drafter cannot use provider 'checker'"),
+    ("planner", ModelEntry(provider="none"), "planner cannot use provider 'none'"),
+    ("judge", ModelEntry(provider="checker"), "needs a location"),
+])
+def test_register_refuses_a_provider_the_role_cannot_use(registry, tmp_path, role, entry, message) -> None:
+    with pytest.raises(RegistryError, match=message):
+        registry.register(role, entry, Settings(data_dir=tmp_path))
