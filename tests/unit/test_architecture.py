@@ -22,7 +22,7 @@ FLOORS: dict[str, int] = {
     "domain": 1, "text": 1, "services": 1,
     "llm": 2, "search": 2, "stores": 2, "factcheck": 2,
     "post": 3, "ingest": 3, "registry": 3,
-    "prompts": 4, "observability": 4,
+    "prompts": 4, "observability": 4, "quality": 4,
     "graph": 5,
     "nodes": 6,
     "graph.builder": 7,
@@ -31,7 +31,7 @@ FLOORS: dict[str, int] = {
     "cli": 10,
     "__main__": 11,
 }
-ADAPTERS_AND_DOMAIN_LOGIC = ("ingest", "search", "stores", "llm", "factcheck", "post")
+ADAPTERS_AND_DOMAIN_LOGIC = ("ingest", "search", "stores", "llm", "factcheck", "post", "quality")
 ABOVE_THEM = ("graph", "graph.builder", "graph.writer", "nodes", "api", "cli")
 
 
