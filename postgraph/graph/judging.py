@@ -24,7 +24,6 @@ from postgraph.graph.context import Context
 from postgraph.graph.kit import RunKit
 from postgraph.graph.state import State
 from postgraph.llm.checker import ClaimChecker, adapter_path, load_claim_checker
-from postgraph.llm.factory import load_chat_model
 from postgraph.llm.structured import complete_structured
 from postgraph.prompts import Prompt, PromptRegistry
 from postgraph.registry.labels import DEFAULT_LABEL
@@ -61,6 +60,8 @@ def judge_ask(model_id: str, settings: Settings) -> Ask:
     prompt for a chat model)."""
     if adapter_path(model_id) is not None:
         return checker_ask(load_claim_checker(model_id, settings))
+    from postgraph.llm.factory import load_chat_model  # the chat providers load only when a chat judge is asked
+
     prompt = PromptRegistry(settings.prompt_registry_path).get("entailment")
     return chat_ask(load_chat_model(model_id, settings), prompt)
 
