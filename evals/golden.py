@@ -1,0 +1,59 @@
+"""The release gate's golden set (evals/golden/cases.jsonl): requests over the sample corpus
+and what a published post must and must not do.
+
+Each case names the documents the post may use (`documents`, from samples/corpus; plus
+`extra_sources` from evals/golden/sources/, ingested only for that case: a newsletter carrying
+injected instructions, a correction that contradicts an earlier issue), the document the post
+should come from (`main_document`; none for a vague request or an abstention), whether the right
+answer is to decline (`should_abstain`: the sources lack what is asked, or the request's premise
+is false), facts that must appear (`must_include`, each checked by its numbers and words) and
+claims that must not (`must_not`), the target length and the audience. Cases are split `dev`
+(tune here) and `test` (report only) by their main document, as the claim set is.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from postgraph.settings import PROJECT_ROOT
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+CORPUS = PROJECT_ROOT / "samples" / "corpus"
+TAGS = ("readme", "exact_number", "names_newsletter", "abstain", "false_premise", "vague", "injection",
+        "contradiction", "image_text", "pdf")
+
+
+class GoldenCase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    split: Literal["dev", "test"]
+    request: str = Field(min_length=5)
+    documents: list[str]
+    extra_sources: list[str] = Field(default_factory=list)
+    main_document: str | None
+    should_abstain: bool
+    must_include: list[str]
+    must_not: list[str]
+    target_words: int = Field(ge=30, le=500)
+    audience: str
+    tags: list[Literal[TAGS]]  # type: ignore[valid-type]
+
+    def paths(self) -> list[Path]:
+        """Every file the case's sources are read from."""
+        return [CORPUS / name for name in self.documents] + [GOLDEN_DIR / "sources" / name for name in self.extra_sources]
+
+    def main_path(self) -> Path | None:
+        if self.main_document is None:
+            return None
+        return next(path for path in self.paths() if path.name == self.main_document)
+
+
+def load_cases(split: str | None = None) -> list[GoldenCase]:
+    rows = (GOLDEN_DIR / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+    cases = [GoldenCase.model_validate(json.loads(row)) for row in rows if row.strip()]
+    return [case for case in cases if split is None or case.split == split]
