@@ -23,9 +23,9 @@ from typing import Any
 from deepeval.metrics import BaseMetric
 from deepeval.test_case import LLMTestCase
 
-from evals.golden import GoldenCase
 from postgraph.domain import Citation, ClaimCheck, Evidence
 from postgraph.quality import metrics as quality
+from postgraph.quality.cases import GoldenCase
 from postgraph.quality.metrics import Score
 
 Scorer = Callable[[LLMTestCase, dict[str, Any]], Score]

@@ -9,8 +9,8 @@ from functools import cache
 import pytest
 
 from evals.claimset import splits
-from evals.golden import TAGS, load_cases
 from postgraph.factcheck.facts import facts_in
+from postgraph.quality.cases import TAGS, load_cases
 from postgraph.settings import PROJECT_ROOT
 
 CASES = load_cases()

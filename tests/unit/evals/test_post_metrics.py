@@ -8,10 +8,10 @@ import os
 import pytest
 from deepeval.test_case import LLMTestCase
 
-from evals.golden import load_cases
 from evals.metrics import SCORERS, PostMetric, case_metadata
 from postgraph.domain import Citation, ClaimCheck, Evidence
 from postgraph.prompts import style_examples
+from postgraph.quality.cases import load_cases
 
 CASE = next(case for case in load_cases() if case.id == "retrieval-regression-readme")
 SOURCE = (CASE.main_path().read_text(encoding="utf-8"))

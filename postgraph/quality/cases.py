@@ -1,5 +1,5 @@
-"""The release gate's golden set (evals/golden/cases.jsonl): requests over the sample corpus
-and what a published post must and must not do.
+"""The release gate's golden set (evals/golden/cases.jsonl by default):
+requests over the sample corpus and what a published post must and must not do.
 
 Each case names the documents the post may use (`documents`, from samples/corpus; plus
 `extra_sources` from evals/golden/sources/, ingested only for that case: a newsletter carrying
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from postgraph.settings import PROJECT_ROOT
 
-GOLDEN_DIR = Path(__file__).parent / "golden"
+GOLDEN_DIR = PROJECT_ROOT / "evals" / "golden"
 CORPUS = PROJECT_ROOT / "samples" / "corpus"
 TAGS = ("readme", "exact_number", "names_newsletter", "abstain", "false_premise", "vague", "injection",
         "contradiction", "image_text", "pdf")
@@ -43,9 +43,9 @@ class GoldenCase(BaseModel):
     audience: str
     tags: list[Literal[TAGS]]  # type: ignore[valid-type]
 
-    def paths(self) -> list[Path]:
+    def paths(self, golden_dir: Path = GOLDEN_DIR) -> list[Path]:
         """Every file the case's sources are read from."""
-        return [CORPUS / name for name in self.documents] + [GOLDEN_DIR / "sources" / name for name in self.extra_sources]
+        return [CORPUS / name for name in self.documents] + [golden_dir / "sources" / name for name in self.extra_sources]
 
     def main_path(self) -> Path | None:
         if self.main_document is None:
@@ -53,7 +53,7 @@ class GoldenCase(BaseModel):
         return next(path for path in self.paths() if path.name == self.main_document)
 
 
-def load_cases(split: str | None = None) -> list[GoldenCase]:
-    rows = (GOLDEN_DIR / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+def load_cases(split: str | None = None, path: Path = GOLDEN_DIR / "cases.jsonl") -> list[GoldenCase]:
+    rows = path.read_text(encoding="utf-8").splitlines()
     cases = [GoldenCase.model_validate(json.loads(row)) for row in rows if row.strip()]
     return [case for case in cases if split is None or case.split == split]
