@@ -10,6 +10,7 @@
     models      models list / promote / rollback
     retrieval   retrieval list / promote / rollback
     serve       the HTTP API
+    eval        eval run: the release gate over the golden set
 
 Commands import what they run inside their function, so `postgraph --help` stays fast.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import typer
 
-from postgraph.cli import claims, docs, index, models, prompts, retrieval, runs, serve, services, write
+from postgraph.cli import claims, docs, evaluation, index, models, prompts, retrieval, runs, serve, services, write
 
 app = typer.Typer(help="Turn your newsletters and notes into fact-checked LinkedIn posts.", no_args_is_help=True)
 app.add_typer(services.app, name="services")
@@ -34,3 +35,4 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(prompts.app, name="prompts")
 app.add_typer(models.app, name="models")
 app.add_typer(retrieval.app, name="retrieval")
+app.add_typer(evaluation.app, name="eval")

@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from postgraph.quality.metrics import Expectations
 from postgraph.settings import PROJECT_ROOT
 
 GOLDEN_DIR = PROJECT_ROOT / "evals" / "golden"
@@ -46,6 +47,10 @@ class GoldenCase(BaseModel):
     def paths(self, golden_dir: Path = GOLDEN_DIR) -> list[Path]:
         """Every file the case's sources are read from."""
         return [CORPUS / name for name in self.documents] + [golden_dir / "sources" / name for name in self.extra_sources]
+
+    def expectations(self) -> Expectations:
+        return Expectations(target_words=self.target_words, must_include=tuple(self.must_include),
+                            main_document=self.main_document, should_abstain=self.should_abstain)
 
     def main_path(self) -> Path | None:
         if self.main_document is None:

@@ -11,7 +11,8 @@ functions, so a post is judged the same way before a change ships and after.
                         claim checks against the whole source documents; 0 unsupported wanted
     citation_score      each citation's chunk states the cited claim's numbers and names
     coverage_score      the facts a case says must appear
-    originality_score   share of sentences copied from a source, and the longest copied run
+    originality_score   share of sentences copied from a source, the longest copied run, and
+                        no sentence said twice
     coherence_score     one idea: the share of supported claims from the main source document
     abstention_score    a request the sources cannot answer is declined, one they can is not
     style_score         stylometric closeness to the author's example posts
@@ -118,20 +119,27 @@ def coverage_score(post: str, must_include: Sequence[str]) -> Score:
 def originality_score(post: str, sources: Sequence[str], max_copied_share: float = 0.5,
                       max_run_words: int = 25) -> Score:
     """Share of the post's sentences copied from a source (a run of at least
-    COPIED_RUN_WORDS words covering most of the sentence) and the longest copied run."""
+    COPIED_RUN_WORDS words covering most of the sentence), the longest copied run, and the
+    sentences said twice (a post that repeats itself fails)."""
     body, _ = body_and_hashtags(post)
     source_words = [[w.lower() for w in words(text)] for text in sources]
     sentences = [s for s in split_sentences(body) if words(s)]
     copied, longest = [], 0
+    seen: set[str] = set()
+    repeated = []
     for sentence in sentences:
+        key = " ".join(w.lower() for w in words(sentence))
+        if key in seen:
+            repeated.append(sentence)
+        seen.add(key)
         tokens = [w.lower() for w in words(sentence)]
         run = max((_longest_run(tokens, source) for source in source_words), default=0)
         longest = max(longest, run)
         if run >= COPIED_RUN_WORDS and run >= COPIED_SHARE_OF_SENTENCE * len(tokens):
             copied.append(sentence)
     share = len(copied) / len(sentences) if sentences else 0.0
-    return Score("originality", 1 - share, share <= max_copied_share and longest <= max_run_words,
-                 {"sentences": len(sentences), "copied": copied, "longest_copied_words": longest})
+    return Score("originality", 1 - share, share <= max_copied_share and longest <= max_run_words and not repeated,
+                 {"sentences": len(sentences), "copied": copied, "longest_copied_words": longest, "repeated": repeated})
 
 
 def _longest_run(tokens: list[str], source: list[str]) -> int:
@@ -205,3 +213,67 @@ def style_score(post: str, examples: Sequence[str], min_similarity: float = 0.7)
     furthest = sorted(reference, key=lambda k: -abs(own[k] - reference[k]))[:3]
     return Score("style", similarity, similarity >= min_similarity,
                  {"examples": len(examples), "furthest": {k: (round(own[k], 3), round(reference[k], 3)) for k in furthest}})
+
+
+@dataclass(frozen=True)
+class PostRun:
+    """What a run produced, as the metrics read it."""
+
+    post: str
+    status: str
+    citations: Sequence[Citation] = ()
+    evidence: Sequence[Evidence] = ()
+    unsupported_requests: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What a golden case asks of the post (`quality.cases.GoldenCase` carries these)."""
+
+    target_words: int
+    must_include: Sequence[str] = ()
+    main_document: str | None = None
+    should_abstain: bool = False
+
+
+METRIC_NAMES = ("format", "length", "grounding", "citation", "coverage", "originality", "coherence", "abstention",
+                "style")
+
+
+def score_metric(name: str, run: PostRun, expected: Expectations, checks: Sequence[ClaimCheck],
+                 documents: Sequence[Evidence], examples: Sequence[str]) -> Score:
+    """One metric of a run. `documents`: the chunks of the case's whole source documents;
+    `checks`: the post's claims checked against them; `examples`: the author's example posts."""
+    post = run.post
+    if name == "format":
+        return format_score(post)
+    if name == "length":
+        return length_score(post, expected.target_words)
+    if name == "grounding":
+        return grounding_score(checks, post)
+    if name == "citation":
+        return citation_score(run.citations, run.evidence)
+    if name == "coverage":
+        return coverage_score(post, expected.must_include)
+    if name == "originality":
+        return originality_score(post, document_texts(documents))
+    if name == "coherence":
+        return coherence_score(checks, documents, expected.main_document)
+    if name == "abstention":
+        return abstention_score(post, run.status, run.unsupported_requests, expected.should_abstain)
+    if name == "style":
+        return style_score(post, examples)
+    raise ValueError(f"unknown post metric {name!r}; metrics: {', '.join(METRIC_NAMES)}")
+
+
+def score_post(run: PostRun, expected: Expectations, checks: Sequence[ClaimCheck], documents: Sequence[Evidence],
+               examples: Sequence[str]) -> dict[str, Score]:
+    return {name: score_metric(name, run, expected, checks, documents, examples) for name in METRIC_NAMES}
+
+
+def document_texts(documents: Sequence[Evidence]) -> list[str]:
+    """Each document's text, its chunks joined in order (a copied run may cross a chunk edge)."""
+    texts: dict[str, list[str]] = {}
+    for item in documents:
+        texts.setdefault(item.document_id, []).append(item.text)
+    return ["\n".join(parts) for parts in texts.values()]

@@ -27,12 +27,12 @@ FLOORS: dict[str, int] = {
     "nodes": 6,
     "graph.builder": 7,
     "graph.writer": 8,
-    "api": 9,
+    "api": 9, "gate": 9,
     "cli": 10,
     "__main__": 11,
 }
 ADAPTERS_AND_DOMAIN_LOGIC = ("ingest", "search", "stores", "llm", "factcheck", "post", "quality")
-ABOVE_THEM = ("graph", "graph.builder", "graph.writer", "nodes", "api", "cli")
+ABOVE_THEM = ("graph", "graph.builder", "graph.writer", "nodes", "api", "gate", "cli")
 
 
 def module_name(path: Path) -> str:

@@ -8,10 +8,11 @@ import os
 import pytest
 from deepeval.test_case import LLMTestCase
 
-from evals.metrics import SCORERS, PostMetric, case_metadata
+from evals.metrics import PostMetric, case_metadata
 from postgraph.domain import Citation, ClaimCheck, Evidence
 from postgraph.prompts import style_examples
 from postgraph.quality.cases import load_cases
+from postgraph.quality.metrics import METRIC_NAMES, PostRun
 
 CASE = next(case for case in load_cases() if case.id == "retrieval-regression-readme")
 SOURCE = (CASE.main_path().read_text(encoding="utf-8"))
@@ -33,10 +34,10 @@ CLAIM = "Our nightly eval disagreed: recall@10 went from 0.87 to 0.71 overnight,
 
 
 def llm_case(post: str, checks: list[ClaimCheck]) -> LLMTestCase:
-    metadata = case_metadata(
-        CASE, claim_checks=checks, citations=[Citation(claim=CLAIM, chunk_id="r:c1", document_title="T",
-                                                       source=CASE.main_document)],
-        evidence=[CHUNK], sources=[SOURCE], status="done", unsupported_requests=[], examples=list(style_examples()))
+    run = PostRun(post=post, status="done", evidence=[CHUNK],
+                  citations=[Citation(claim=CLAIM, chunk_id="r:c1", document_title="T", source=CASE.main_document)])
+    documents = [CHUNK, Evidence(chunk_id="r:c0", document_id="r", title="T", source=CASE.main_document, text=SOURCE)]
+    metadata = case_metadata(CASE, run, claim_checks=checks, documents=documents, examples=list(style_examples()))
     return LLMTestCase(input=CASE.request, actual_output=post, metadata=metadata)
 
 
@@ -46,7 +47,7 @@ SUPPORTED = [ClaimCheck(claim=CLAIM, verdict="supported", chunk_id="r:c1", decid
 def test_a_post_in_its_own_words_passes_every_metric():
     case = llm_case(OWN_WORDS, SUPPORTED)
     failed = {}
-    for name in SCORERS:
+    for name in METRIC_NAMES:
         metric = PostMetric(name)
         metric.measure(case)
         if not metric.is_successful():

@@ -49,8 +49,8 @@ def test_decide_blocks_a_threshold_miss_and_a_significant_regression_and_passes_
 
 
 def test_the_repository_thresholds_load_and_name_only_known_metrics():
-    from evals.metrics import SCORERS
+    from postgraph.quality.metrics import METRIC_NAMES
 
     thresholds = Thresholds.load(PROJECT_ROOT / "evals" / "golden" / "thresholds.json")
     assert thresholds.version >= 1 and thresholds.metrics["grounding"].max_failing_share == 0.0
-    assert set(thresholds.metrics) == set(SCORERS)
+    assert set(thresholds.metrics) == set(METRIC_NAMES)

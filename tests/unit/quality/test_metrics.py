@@ -100,3 +100,10 @@ def test_style_is_closer_for_a_post_written_like_the_examples_than_for_a_wall_of
                        "WHICH SHALL BE BINDING ON ALL PARTIES, THEIR SUCCESSORS AND ASSIGNS, IN PERPETUITY", examples)
     assert own.value > wall.value
     assert own.passed and not wall.passed
+
+
+def test_a_sentence_said_twice_fails_originality():
+    twice = GOOD.replace("Cheap evals with a hard threshold pay for themselves.",
+                         "Cheap evals with a hard threshold pay for themselves. We rolled the change back the same day.")
+    score = originality_score(twice, [SOURCE_A])
+    assert not score.passed and score.details["repeated"] == ["We rolled the change back the same day."]

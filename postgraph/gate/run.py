@@ -1,0 +1,82 @@
+"""Run golden cases through the writer and score each post.
+
+Every case runs with retrieval restricted to its own documents (`RequestFilters.sources`), and
+its post is scored by `quality.metrics` with the claims checked against the case's whole source
+documents, not only what was retrieved. The gate reads and writes its own namespace
+(`gate_settings`: its own database on the same server and its own index directory), into which
+the cases' documents (from the sample corpus and the golden set's extra sources) are ingested,
+so the user's index never sees the injected and contradicting test newsletters.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from postgraph.domain import Citation, Evidence, RequestFilters
+from postgraph.factcheck.citations import check_post
+from postgraph.graph.writer import PostWriter
+from postgraph.ingest.evidence import file_evidence
+from postgraph.quality.cases import GoldenCase
+from postgraph.quality.metrics import PostRun, Score, score_post
+from postgraph.settings import Settings
+
+Embed = Callable[[list[str]], list[list[float]]]
+
+
+def gate_settings(settings: Settings) -> Settings:
+    """The gate's own namespace: a database beside the configured one, an index directory under
+    the data dir."""
+    return settings.model_copy(update={
+        "mongodb_database": f"{settings.mongodb_database}_gate",
+        "qdrant_path": settings.data_dir / "gate" / "qdrant",
+    })
+
+
+def gate_sources(cases: Sequence[GoldenCase]) -> list[Path]:
+    """Every file the cases read, once."""
+    return sorted({path for case in cases for path in case.paths()})
+
+
+@dataclass
+class CaseResult:
+    case_id: str
+    split: str
+    post: str
+    status: str
+    scores: dict[str, Score]
+    seconds: float
+    model_calls: int = 0
+    tokens: int = 0
+    versions: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"case": self.case_id, "split": self.split, "post": self.post, "status": self.status,
+                "seconds": round(self.seconds, 2), "model_calls": self.model_calls, "tokens": self.tokens,
+                "error": self.error, "versions": self.versions,
+                "scores": {name: {"value": round(s.value, 4), "passed": s.passed, "details": s.details}
+                           for name, s in self.scores.items()}}
+
+
+def run_case(writer: PostWriter, case: GoldenCase, settings: Settings, embed: Embed,
+             examples: Sequence[str]) -> CaseResult:
+    started = time.perf_counter()
+    outcome = writer.write(case.request, filters=RequestFilters(sources=[p.name for p in case.paths()]))
+    seconds = time.perf_counter() - started
+    values = outcome.values
+    post = values.get("post", "") or ""
+    run = PostRun(post=post, status=values.get("status", ""),
+                  citations=[Citation.model_validate(c) for c in values.get("citations", [])],
+                  evidence=[Evidence.model_validate(e) for e in values.get("evidence", [])],
+                  unsupported_requests=list(values.get("unsupported_requests", [])))
+    documents = [item for path in case.paths() for item in file_evidence(path, settings)]
+    checks = check_post(post, documents, embed).claims
+    budget = values.get("budget")
+    return CaseResult(case.id, case.split, post, run.status,
+                      score_post(run, case.expectations(), checks, documents, examples), seconds,
+                      model_calls=getattr(budget, "model_calls", 0), tokens=getattr(budget, "tokens", 0),
+                      versions=dict(values.get("versions", {})))
