@@ -22,7 +22,10 @@ ABBREVIATIONS = frozenset(
 )
 
 HASHTAG = re.compile(r"(?<![\w#/&@])#([A-Za-z][A-Za-z0-9_]*)")
-_HASHTAG_LINE = re.compile(r"^(?:\s*#[A-Za-z][A-Za-z0-9_]*[\s,]*)+$")
+# One tag, then more tags each after optional separators: the separators cannot be shared
+# between two repetitions, so a long line that is not all hashtags fails in linear time (the
+# older "(?:\s*#tag[\s,]*)+" backtracked exponentially: 30 tags and a word hung the critique).
+_HASHTAG_LINE = re.compile(r"^\s*#[A-Za-z][A-Za-z0-9_]*(?:[\s,]*#[A-Za-z][A-Za-z0-9_]*)*[\s,]*$")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^(\s*)(?:[-*+•▪◦‣–]|\d{1,2}[.)])\s+")
 _UNORDERED_BULLET = re.compile(r"^(\s*)[*+•▪◦‣–]\s+")

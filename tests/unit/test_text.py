@@ -204,3 +204,16 @@ def test_markdown_detectors():
 
 def test_collapse_blank_lines_trims_trailing_spaces():
     assert collapse_blank_lines("a  \n\n\n\nb\t\n \nc") == "a\n\nb\n\nc"
+
+
+def test_a_long_line_of_hashtags_ending_in_a_word_is_answered_at_once() -> None:
+    """It hung the critique on a small model's output: the hashtag-line pattern backtracked
+    exponentially. Run in a child process so that a regression fails instead of hanging."""
+    import subprocess
+    import sys
+
+    code = ("from postgraph.text import is_hashtag_line as h; "
+            "assert not h('#tag ' * 200 + 'then a word'); assert h('#tag ' * 200); "
+            "assert h('#MLOps#Retrieval') and h('#a, #b,  #c ') and not h('# heading') and not h('#a b')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
