@@ -21,7 +21,7 @@ import json
 import statistics
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -30,6 +30,7 @@ from typing import Any
 from postgraph.domain import ClaimCheck, Evidence
 from postgraph.factcheck.citations import check_post
 from postgraph.factcheck.judge import Ask, judge_claims, needs_judge
+from postgraph.factcheck.verdicts import Embed
 from postgraph.ingest.evidence import file_evidence
 from postgraph.settings import PROJECT_ROOT, Settings
 
@@ -37,7 +38,7 @@ CLAIMS_DIR = Path(__file__).parent / "claims"
 CORPUS = PROJECT_ROOT / "samples" / "corpus"
 LABELS = ("supported", "contradicted", "not_in_sources", "no_claim")
 FALSE = ("contradicted", "not_in_sources")
-Embed = Callable[[list[str]], list[list[float]]]
+
 
 
 @dataclass(frozen=True)

@@ -11,20 +11,19 @@ so the user's index never sees the injected and contradicting test newsletters.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from postgraph.domain import Citation, Evidence, RequestFilters
 from postgraph.factcheck.citations import check_post
+from postgraph.factcheck.verdicts import Embed
 from postgraph.graph.writer import PostWriter
 from postgraph.ingest.evidence import file_evidence
 from postgraph.quality.cases import GoldenCase
 from postgraph.quality.metrics import PostRun, Score, score_post
 from postgraph.settings import Settings
-
-Embed = Callable[[list[str]], list[list[float]]]
 
 
 def gate_settings(settings: Settings) -> Settings:
