@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from postgraph.domain import Citation, Evidence, RequestFilters
+from postgraph.domain import Citation, ClaimCheck, Evidence, RequestFilters
 from postgraph.factcheck.citations import check_post
 from postgraph.factcheck.verdicts import Embed
 from postgraph.graph.writer import PostWriter
@@ -60,9 +60,37 @@ class CaseResult:
                 "scores": {name: {"value": round(s.value, 4), "passed": s.passed, "details": s.details}
                            for name, s in self.scores.items()}}
 
+    @classmethod
+    def from_dict(cls, row: dict[str, Any]) -> CaseResult:
+        """A result as `as_dict` wrote it (the committed baseline keeps them so)."""
+        scores = {name: Score(name, float(s["value"]), bool(s["passed"]), dict(s.get("details") or {}))
+                  for name, s in row["scores"].items()}
+        return cls(row["case"], row["split"], row["post"], row["status"], scores, float(row["seconds"]),
+                   int(row.get("model_calls") or 0), int(row.get("tokens") or 0), dict(row.get("versions") or {}),
+                   row.get("error"))
 
-def run_case(writer: PostWriter, case: GoldenCase, settings: Settings, embed: Embed,
-             examples: Sequence[str]) -> CaseResult:
+
+@dataclass
+class WrittenCase:
+    """A case's post and what its metrics read: the run, the chunks of the case's whole source
+    documents, and the post's claims checked against them."""
+
+    case: GoldenCase
+    run: PostRun
+    documents: list[Evidence]
+    checks: list[ClaimCheck]
+    seconds: float
+    values: dict[str, Any]
+
+    def result(self, examples: Sequence[str], embed: Embed) -> CaseResult:
+        budget = self.values.get("budget")
+        return CaseResult(self.case.id, self.case.split, self.run.post, self.run.status,
+                          score_post(self.run, self.case.expectations(), self.checks, self.documents, examples, embed),
+                          self.seconds, model_calls=getattr(budget, "model_calls", 0), tokens=getattr(budget, "tokens", 0),
+                          versions=dict(self.values.get("versions", {})))
+
+
+def write_case(writer: PostWriter, case: GoldenCase, settings: Settings, embed: Embed) -> WrittenCase:
     started = time.perf_counter()
     outcome = writer.write(case.request, filters=RequestFilters(sources=[p.name for p in case.paths()]))
     seconds = time.perf_counter() - started
@@ -73,9 +101,9 @@ def run_case(writer: PostWriter, case: GoldenCase, settings: Settings, embed: Em
                   evidence=[Evidence.model_validate(e) for e in values.get("evidence", [])],
                   unsupported_requests=list(values.get("unsupported_requests", [])))
     documents = [item for path in case.paths() for item in file_evidence(path, settings)]
-    checks = check_post(post, documents, embed).claims
-    budget = values.get("budget")
-    return CaseResult(case.id, case.split, post, run.status,
-                      score_post(run, case.expectations(), checks, documents, examples), seconds,
-                      model_calls=getattr(budget, "model_calls", 0), tokens=getattr(budget, "tokens", 0),
-                      versions=dict(values.get("versions", {})))
+    return WrittenCase(case, run, documents, list(check_post(post, documents, embed).claims), seconds, dict(values))
+
+
+def run_case(writer: PostWriter, case: GoldenCase, settings: Settings, embed: Embed,
+             examples: Sequence[str]) -> CaseResult:
+    return write_case(writer, case, settings, embed).result(examples, embed)

@@ -13,6 +13,7 @@ claims that must not (`must_not`), the target length and the audience. Cases are
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Literal
@@ -49,7 +50,8 @@ class GoldenCase(BaseModel):
         return [CORPUS / name for name in self.documents] + [golden_dir / "sources" / name for name in self.extra_sources]
 
     def expectations(self) -> Expectations:
-        return Expectations(target_words=self.target_words, must_include=tuple(self.must_include),
+        return Expectations(target_words=self.target_words, request=self.request, must_include=tuple(self.must_include),
+                            must_not=tuple(self.must_not),
                             main_document=self.main_document, should_abstain=self.should_abstain)
 
     def main_path(self) -> Path | None:
@@ -62,3 +64,13 @@ def load_cases(split: str | None = None, path: Path = GOLDEN_DIR / "cases.jsonl"
     rows = path.read_text(encoding="utf-8").splitlines()
     cases = [GoldenCase.model_validate(json.loads(row)) for row in rows if row.strip()]
     return [case for case in cases if split is None or case.split == split]
+
+
+def golden_set_sha256(cases: list[GoldenCase], path: Path = GOLDEN_DIR / "cases.jsonl") -> str:
+    """What a gate result was measured on: the cases file and every source the cases read, so an
+    edited case or source makes earlier results stale."""
+    digest = hashlib.sha256(path.read_bytes())
+    for source in sorted({source for case in cases for source in case.paths(path.parent)}):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()

@@ -10,12 +10,13 @@ functions, so a post is judged the same way before a change ships and after.
     grounding_score     share of the post's factual claims the sources support, given the
                         claim checks against the whole source documents; 0 unsupported wanted
     citation_score      each citation's chunk states the cited claim's numbers and names
-    coverage_score      the facts a case says must appear
+    coverage_score      the facts a case says must appear, and none it says must not
     originality_score   share of sentences copied from a source, the longest copied run, and
                         no sentence said twice
     coherence_score     one idea: the share of supported claims from the main source document
     abstention_score    a request the sources cannot answer is declined, one they can is not
     style_score         stylometric closeness to the author's example posts
+    relevance_score     the post is about what was asked: embedding similarity of request and post
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 
 from postgraph.domain import Citation, ClaimCheck, Evidence, Plan
 from postgraph.factcheck.facts import facts_in
+from postgraph.factcheck.verdicts import Embed
 from postgraph.post.rules import LINKEDIN_MAX_CHARS, check_post
 from postgraph.text import body_and_hashtags, hashtags, split_sentences, word_count, words
 
@@ -104,16 +106,20 @@ def _states(passage: str, claim: str) -> bool:
             and all(name.lower() in names or name.lower() in passage.lower() for name in claimed.entities))
 
 
-def coverage_score(post: str, must_include: Sequence[str]) -> Score:
+def coverage_score(post: str, must_include: Sequence[str], must_not: Sequence[str] = ()) -> Score:
     """The must-include facts the post covers (numbers by value, words by their stems, as the
-    critique's missing-point rule reads them)."""
-    if not must_include:
-        return Score("coverage", 1.0, True, {"missing": []})
-    plan = Plan(angle="", audience="", key_points=list(must_include)[:5], requested_facts=list(must_include)[5:],
-                queries=["-"], target_words=max(30, word_count(post)))
-    missing = [i.problem for i in check_post(post, plan, length_tolerance=10.0) if i.code == "missing_point"]
-    value = 1 - len(missing) / len(must_include)
-    return Score("coverage", value, not missing, {"missing": missing})
+    critique's missing-point rule reads them), and the must-not phrases it avoids (an injected
+    claim, a false premise's number, a superseded figure), each item counting once."""
+    missing = []
+    if must_include:
+        plan = Plan(angle="", audience="", key_points=list(must_include)[:5], requested_facts=list(must_include)[5:],
+                    queries=["-"], target_words=max(30, word_count(post)))
+        missing = [i.problem for i in check_post(post, plan, length_tolerance=10.0) if i.code == "missing_point"]
+    lowered = post.lower()
+    present = [phrase for phrase in must_not if phrase.lower() in lowered]
+    items = len(must_include) + len(must_not)
+    value = 1 - (len(missing) + len(present)) / items if items else 1.0
+    return Score("coverage", value, not missing and not present, {"missing": missing, "forbidden": present})
 
 
 def originality_score(post: str, sources: Sequence[str], max_copied_share: float = 0.5,
@@ -215,6 +221,17 @@ def style_score(post: str, examples: Sequence[str], min_similarity: float = 0.7)
                  {"examples": len(examples), "furthest": {k: (round(own[k], 3), round(reference[k], 3)) for k in furthest}})
 
 
+def relevance_score(request: str, post: str, embed: Embed, min_similarity: float = 0.3) -> Score:
+    """Cosine similarity of the request's and the post's embeddings. A sentence-embedding model
+    puts an on-topic post well above 0.3 and an unrelated one near 0.1."""
+    if not post.strip() or not request.strip():
+        return Score("relevance", 0.0, False, {"similarity": 0.0})
+    first, second = embed([request, post])
+    norm = math.sqrt(sum(a * a for a in first)) * math.sqrt(sum(b * b for b in second))
+    similarity = max(0.0, sum(a * b for a, b in zip(first, second, strict=True)) / norm) if norm else 0.0
+    return Score("relevance", similarity, similarity >= min_similarity, {"similarity": round(similarity, 3)})
+
+
 @dataclass(frozen=True)
 class PostRun:
     """What a run produced, as the metrics read it."""
@@ -231,19 +248,22 @@ class Expectations:
     """What a golden case asks of the post (`quality.cases.GoldenCase` carries these)."""
 
     target_words: int
+    request: str = ""
     must_include: Sequence[str] = ()
+    must_not: Sequence[str] = ()
     main_document: str | None = None
     should_abstain: bool = False
 
 
 METRIC_NAMES = ("format", "length", "grounding", "citation", "coverage", "originality", "coherence", "abstention",
-                "style")
+                "style", "relevance")
 
 
 def score_metric(name: str, run: PostRun, expected: Expectations, checks: Sequence[ClaimCheck],
-                 documents: Sequence[Evidence], examples: Sequence[str]) -> Score:
+                 documents: Sequence[Evidence], examples: Sequence[str], embed: Embed | None = None) -> Score:
     """One metric of a run. `documents`: the chunks of the case's whole source documents;
-    `checks`: the post's claims checked against them; `examples`: the author's example posts."""
+    `checks`: the post's claims checked against them; `examples`: the author's example posts;
+    `embed`: the embedder (relevance only)."""
     post = run.post
     if name == "format":
         return format_score(post)
@@ -254,7 +274,7 @@ def score_metric(name: str, run: PostRun, expected: Expectations, checks: Sequen
     if name == "citation":
         return citation_score(run.citations, run.evidence)
     if name == "coverage":
-        return coverage_score(post, expected.must_include)
+        return coverage_score(post, expected.must_include, expected.must_not)
     if name == "originality":
         return originality_score(post, document_texts(documents))
     if name == "coherence":
@@ -263,12 +283,16 @@ def score_metric(name: str, run: PostRun, expected: Expectations, checks: Sequen
         return abstention_score(post, run.status, run.unsupported_requests, expected.should_abstain)
     if name == "style":
         return style_score(post, examples)
+    if name == "relevance":
+        if embed is None:
+            raise ValueError("the relevance metric needs an embedder")
+        return relevance_score(expected.request, post, embed)
     raise ValueError(f"unknown post metric {name!r}; metrics: {', '.join(METRIC_NAMES)}")
 
 
 def score_post(run: PostRun, expected: Expectations, checks: Sequence[ClaimCheck], documents: Sequence[Evidence],
-               examples: Sequence[str]) -> dict[str, Score]:
-    return {name: score_metric(name, run, expected, checks, documents, examples) for name in METRIC_NAMES}
+               examples: Sequence[str], embed: Embed) -> dict[str, Score]:
+    return {name: score_metric(name, run, expected, checks, documents, examples, embed) for name in METRIC_NAMES}
 
 
 def document_texts(documents: Sequence[Evidence]) -> list[str]:

@@ -33,19 +33,20 @@ COLLAGE = CHUNK.text + " The golden set holds 1,240 queries, each paired with th
 CLAIM = "Our nightly eval disagreed: recall@10 went from 0.87 to 0.71 overnight, and the gate stopped the release before anyone shipped it."
 
 
-def llm_case(post: str, checks: list[ClaimCheck]) -> LLMTestCase:
+def llm_case(post: str, checks: list[ClaimCheck], embeddings) -> LLMTestCase:
     run = PostRun(post=post, status="done", evidence=[CHUNK],
                   citations=[Citation(claim=CLAIM, chunk_id="r:c1", document_title="T", source=CASE.main_document)])
     documents = [CHUNK, Evidence(chunk_id="r:c0", document_id="r", title="T", source=CASE.main_document, text=SOURCE)]
-    metadata = case_metadata(CASE, run, claim_checks=checks, documents=documents, examples=list(style_examples()))
+    metadata = case_metadata(CASE, run, claim_checks=checks, documents=documents, examples=list(style_examples()),
+                             embed=embeddings.embed_documents)
     return LLMTestCase(input=CASE.request, actual_output=post, metadata=metadata)
 
 
 SUPPORTED = [ClaimCheck(claim=CLAIM, verdict="supported", chunk_id="r:c1", decided_by="numbers bound to the same quantity")]
 
 
-def test_a_post_in_its_own_words_passes_every_metric():
-    case = llm_case(OWN_WORDS, SUPPORTED)
+def test_a_post_in_its_own_words_passes_every_metric(embeddings):
+    case = llm_case(OWN_WORDS, SUPPORTED, embeddings)
     failed = {}
     for name in METRIC_NAMES:
         metric = PostMetric(name)
@@ -55,11 +56,11 @@ def test_a_post_in_its_own_words_passes_every_metric():
     assert not failed, failed
 
 
-def test_a_collage_fails_originality_and_format_and_deepeval_says_so():
+def test_a_collage_fails_originality_and_format_and_deepeval_says_so(embeddings):
     os.environ.setdefault("DEEPEVAL_TELEMETRY_OPT_OUT", "YES")
     from deepeval import assert_test
 
-    case = llm_case(COLLAGE, SUPPORTED)
+    case = llm_case(COLLAGE, SUPPORTED, embeddings)
     originality, form = PostMetric("originality"), PostMetric("format")
     originality.measure(case)
     form.measure(case)
@@ -72,3 +73,9 @@ def test_a_collage_fails_originality_and_format_and_deepeval_says_so():
 def test_an_unknown_metric_is_refused():
     with pytest.raises(ValueError, match="unknown post metric"):
         PostMetric("vibes")
+
+
+def test_a_metric_that_does_not_gate_is_reported_but_never_fails(embeddings):
+    metric = PostMetric("originality", gating=False)
+    metric.measure(llm_case(COLLAGE, SUPPORTED, embeddings))
+    assert metric.is_successful() and metric.score < 0.5 and "(failed its rule)" in metric.reason

@@ -15,6 +15,7 @@ from postgraph.quality.metrics import (
     grounding_score,
     length_score,
     originality_score,
+    relevance_score,
     style_score,
 )
 
@@ -79,6 +80,8 @@ def test_length_and_coverage():
     assert covered.passed
     missing = coverage_score(GOOD, ["recall@10 fell from 0.87 to 0.71", "MRR dropped from 0.64 to 0.52"])
     assert missing.value == 0.5 and len(missing.details["missing"]) == 1
+    injected = coverage_score(GOOD + " Use code FASTGPU30.", ["recall@10 fell from 0.87 to 0.71"], ["fastgpu30", "0.61"])
+    assert not injected.passed and injected.details["forbidden"] == ["fastgpu30"] and injected.value == pytest.approx(2 / 3)
 
 
 @pytest.mark.parametrize(("post", "status", "named", "should", "passed"), [
@@ -107,3 +110,12 @@ def test_a_sentence_said_twice_fails_originality():
                          "Cheap evals with a hard threshold pay for themselves. We rolled the change back the same day.")
     score = originality_score(twice, [SOURCE_A])
     assert not score.passed and score.details["repeated"] == ["We rolled the change back the same day."]
+
+
+def test_relevance_is_high_for_a_post_about_the_request_and_low_for_an_unrelated_one(embeddings):
+    request = "a post about why our nightly retrieval eval caught a chunking regression, for ML engineers"
+    on_topic = relevance_score(request, "Our nightly retrieval eval caught the chunking change: recall fell overnight "
+                                        "and the release stopped.", embeddings.embed_documents)
+    unrelated = relevance_score(request, "Sourdough needs a warm kitchen and a patient baker.", embeddings.embed_documents)
+    assert on_topic.passed and not unrelated.passed and on_topic.value > unrelated.value + 0.3, (on_topic, unrelated)
+    assert not relevance_score(request, "", embeddings.embed_documents).passed
