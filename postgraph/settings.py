@@ -214,6 +214,30 @@ class Settings(BaseSettings):
         description="Label of the retrieval strategy runs use; promoting or rolling back this label moves the index alias.",
     )
 
+    # --- the release gate --------------------------------------------------------------
+    golden_set_path: Path = Field(
+        default=PROJECT_ROOT / "evals" / "golden" / "cases.jsonl",
+        description="The gate's golden cases (one JSON object per line); their extra sources are in sources/ beside it.",
+    )
+    gate_thresholds_path: Path = Field(
+        default=PROJECT_ROOT / "evals" / "golden" / "thresholds.json",
+        description="The gate's versioned thresholds: per-metric floors and regression tolerances.",
+    )
+    gate_baseline_path: Path = Field(
+        default=PROJECT_ROOT / "evals" / "golden" / "baseline.json",
+        description="The committed production baseline CI compares with: versions measured, every case's scores.",
+    )
+    gate_quick_cases: tuple[str, ...] = Field(
+        default=("retrieval-regression-readme", "injection-benchmark", "abstain-premise"),
+        description="The cases CI runs when nothing the gate measures changed (the README request, an injected "
+        "source, a false premise).",
+    )
+    gate_promotion_splits: tuple[str, ...] = Field(
+        default=("test", "all"),
+        description="A promotion to production needs a passing gate result that ran every case of one of these "
+        "selections (dev is for tuning, so it does not count by default).",
+    )
+
     # --- observability: run records, logs, Langfuse ------------------------------------
     record_runs: bool = Field(
         default=True,
@@ -252,6 +276,61 @@ class Settings(BaseSettings):
     )
     langfuse_prompt_label: str = Field(
         default="production", description="Label whose prompt versions `prompts sync` pulls from Langfuse."
+    )
+
+    # --- online monitoring (`postgraph monitor`) ---------------------------------------
+    monitor_window_days: int = Field(
+        default=28, ge=1, le=366, description="Days of recorded runs the monitor reads, up to now."
+    )
+    monitor_sample_size: int = Field(
+        default=200, ge=1, le=100000,
+        description="Runs the monitor scores at most; when the window holds more, a seeded random sample.",
+    )
+    monitor_seed: int = Field(default=7, description="Seed of the monitor's random sample, so a report can be repeated.")
+    monitor_bucket: Literal["week", "day"] = Field(
+        default="week", description="Time bucket of the monitor's trends: ISO week or calendar day (UTC)."
+    )
+    monitor_min_bucket_runs: int = Field(
+        default=20, ge=1,
+        description="A bucket raises alerts only from values over at least this many runs (fewer are reported, "
+        "not alerted on: one bad post is not a trend, and a centroid of few requests moves by chance).",
+    )
+    monitor_corpus_neighbours: int = Field(
+        default=5, ge=1, le=100,
+        description="Nearest corpus chunks whose mean cosine similarity measures how close a request is to the corpus.",
+    )
+    monitor_min_format_rate: float = Field(
+        default=0.9, ge=0, le=1, description="Alert when a bucket's share of posts passing the format metric is below this."
+    )
+    monitor_min_length_rate: float = Field(
+        default=0.7, ge=0, le=1,
+        description="Alert when a bucket's share of posts within 20% of the length their request names is below this.",
+    )
+    monitor_min_grounding_rate: float = Field(
+        default=0.8, ge=0, le=1,
+        description="Alert when a bucket's share of posts whose checked claims are all supported is below this.",
+    )
+    monitor_min_originality_rate: float = Field(
+        default=0.8, ge=0, le=1,
+        description="Alert when a bucket's share of posts passing originality (not copied, nothing said twice) is below this.",
+    )
+    monitor_min_relevance_rate: float = Field(
+        default=0.8, ge=0, le=1,
+        description="Alert when a bucket's share of posts on the topic of their request (relevance metric) is below this.",
+    )
+    monitor_min_corpus_similarity: float = Field(
+        default=0.3, ge=-1, le=1,
+        description="Alert when a bucket's mean request-to-corpus similarity (cosine, nearest chunks) is below this.",
+    )
+    monitor_max_centroid_shift: float = Field(
+        default=0.2, ge=0, le=2,
+        description="Alert when the mean request moves more than this (cosine distance) from the previous bucket's "
+        "(two buckets of 20 requests drawn from one mix differ by about 0.1 by chance; a new topic mix, 0.7).",
+    )
+    monitor_min_retrieval_score: float = Field(
+        default=0.0, ge=0,
+        description="Alert when a bucket's mean recorded evidence score is below this; 0 turns it off (the scale "
+        "depends on the retrieval strategy: fused rank scores with hybrid search, cosine without).",
     )
 
     @property

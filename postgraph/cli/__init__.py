@@ -10,7 +10,8 @@
     models      models list / promote / rollback
     retrieval   retrieval list / promote / rollback
     serve       the HTTP API
-    eval        eval run: the release gate over the golden set
+    eval        eval run / ci / baseline / results: the release gate over the golden set
+    monitor     post quality and request drift of recorded runs, for cron (exit 1 on an alert)
 
 Commands import what they run inside their function, so `postgraph --help` stays fast.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import typer
 
-from postgraph.cli import claims, docs, evaluation, index, models, prompts, retrieval, runs, serve, services, write
+from postgraph.cli import claims, docs, evaluation, index, models, monitor, prompts, retrieval, runs, serve, services, write
 
 app = typer.Typer(help="Turn your newsletters and notes into fact-checked LinkedIn posts.", no_args_is_help=True)
 app.add_typer(services.app, name="services")
@@ -36,3 +37,4 @@ app.add_typer(prompts.app, name="prompts")
 app.add_typer(models.app, name="models")
 app.add_typer(retrieval.app, name="retrieval")
 app.add_typer(evaluation.app, name="eval")
+app.command()(monitor.monitor)

@@ -255,7 +255,7 @@ class PostWriter:
 
     def _finished(self, run_id: str, outcome: RunOutcome, tally: RunTally, versions: dict[str, str],
                   seconds: float) -> None:
-        record = outcome_record(outcome.as_dict(), tally, versions, outcome.next_nodes)
+        record = outcome_record(outcome.as_dict(), tally, versions, outcome.next_nodes, outcome.values.get("evidence") or [])
         log.info("run finished", extra={"status": record["status"], "seconds": round(seconds, 3),
                                         "model_calls": tally.model_calls, "tokens": tally.tokens})
         self._record(lambda store: store.finish(run_id, record))

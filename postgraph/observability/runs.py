@@ -9,7 +9,7 @@ charged to the budget (the difference of the cumulative budget before and after 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from typing import Any
 
@@ -75,8 +75,10 @@ def context_summary(context: Any) -> dict[str, Any]:
 
 
 def outcome_record(result: Mapping[str, Any], tally: RunTally, versions: Mapping[str, str] | None,
-                   next_nodes: list[str] | None = None) -> dict[str, Any]:
-    """The `finish` payload of a run from `RunOutcome.as_dict()` and its tally."""
+                   next_nodes: list[str] | None = None, evidence: Sequence[Any] = ()) -> dict[str, Any]:
+    """The `finish` payload of a run from `RunOutcome.as_dict()` and its tally; `evidence` (the
+    retrieved chunks, which the outcome does not carry) is kept as chunk id and score, for the
+    monitor's retrieval-score drift."""
     checks = [
         {"claim": c.get("claim"), "verdict": c.get("verdict"), "chunk_id": c.get("chunk_id")}
         for c in result.get("claim_checks") or []
@@ -97,6 +99,8 @@ def outcome_record(result: Mapping[str, Any], tally: RunTally, versions: Mapping
         "notes": list(result.get("notes") or []),
         "post": (result.get("awaiting_approval") or {}).get("post") if result.get("awaiting_approval") else result.get("post"),
         "next": list(next_nodes or []),
+        "evidence": [{"chunk_id": _field(item, "chunk_id", None), "score": round(float(_field(item, "score")), 4)}
+                     for item in evidence],
     }
 
 

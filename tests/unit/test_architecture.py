@@ -22,17 +22,17 @@ FLOORS: dict[str, int] = {
     "domain": 1, "text": 1, "services": 1,
     "llm": 2, "search": 2, "stores": 2, "factcheck": 2,
     "post": 3, "ingest": 3, "registry": 3,
-    "prompts": 4, "observability": 4, "quality": 4,
+    "prompts": 4, "observability": 4, "quality": 4, "reporting": 4,
     "graph": 5,
     "nodes": 6,
     "graph.builder": 7,
     "graph.writer": 8,
-    "api": 9, "gate": 9,
+    "api": 9, "gate": 9, "monitor": 9,
     "cli": 10,
     "__main__": 11,
 }
-ADAPTERS_AND_DOMAIN_LOGIC = ("ingest", "search", "stores", "llm", "factcheck", "post", "quality")
-ABOVE_THEM = ("graph", "graph.builder", "graph.writer", "nodes", "api", "gate", "cli")
+ADAPTERS_AND_DOMAIN_LOGIC = ("ingest", "search", "stores", "llm", "factcheck", "post", "quality", "reporting")
+ABOVE_THEM = ("graph", "graph.builder", "graph.writer", "nodes", "api", "gate", "monitor", "cli")
 
 
 def module_name(path: Path) -> str:

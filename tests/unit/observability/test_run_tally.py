@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from postgraph.domain import BudgetUsage
+from postgraph.domain import BudgetUsage, Evidence
 from postgraph.graph.context import Context
 from postgraph.observability.runs import (
     RunTally,
@@ -52,6 +52,14 @@ def test_outcome_record_counts_verdicts_and_citations() -> None:
     assert record["claim_checks"][1] == {"claim": "b", "verdict": "unsupported", "chunk_id": None}
     assert supported_share(record) == 0.5
     assert supported_share({"verdicts": {}}) is None
+    assert record["evidence"] == []
+
+
+def test_outcome_record_keeps_each_retrieved_chunk_and_its_score() -> None:
+    evidence = [Evidence(chunk_id="d:c1", document_id="d", title="T", source="s.md", text="x", score=0.8123456),
+                {"chunk_id": "d:c2", "score": 0.5}]
+    record = outcome_record({"status": "done"}, RunTally(), VERSIONS, evidence=evidence)
+    assert record["evidence"] == [{"chunk_id": "d:c1", "score": 0.8123}, {"chunk_id": "d:c2", "score": 0.5}]
 
 
 def test_outcome_record_of_a_run_waiting_for_approval_keeps_the_proposed_post() -> None:
