@@ -18,6 +18,9 @@ errors = Console(stderr=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 PromoteLabel = Annotated[str, typer.Option("--label", help="Label to move: production, staging or candidate.")]
 RollbackLabel = Annotated[str, typer.Option("--label", help="Label to move back: production, staging or candidate.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Promote to production without a passing gate result "
+                                                        "for these versions (needs --reason; recorded).")]
+ReasonOption = Annotated[str | None, typer.Option(help="Why the promotion skips the gate (with --force).")]
 
 
 def fail(error: PostgraphError) -> None:

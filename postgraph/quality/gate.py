@@ -15,6 +15,7 @@ DeepEval's open-source runner has no baseline comparison; this is it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import statistics
@@ -50,6 +51,11 @@ class Thresholds(BaseModel):
     @classmethod
     def load(cls, path: Path) -> Thresholds:
         return cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+    @property
+    def sha256(self) -> str:
+        """Of the values, not the file's layout: a result measured under other limits does not count."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -4,16 +4,22 @@ and decided against a baseline of the same cases."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from support.fake_graph import FAKE_MODEL_SETTINGS, NO_ISSUES, PLAN, fake_adapters
 
+from postgraph.domain import RequestFilters
+from postgraph.gate.candidates import candidate_settings, parse_candidate
 from postgraph.gate.evaluate import by_metric
 from postgraph.gate.run import run_case
 from postgraph.graph.state import checkpoint_serde
 from postgraph.graph.writer import PostWriter
-from postgraph.prompts import style_examples
+from postgraph.prompts import PromptRegistry, style_examples
 from postgraph.quality.cases import GoldenCase, load_cases
 from postgraph.quality.gate import Thresholds, decide
+from postgraph.registry.retrieval import RetrievalRegistry, Strategy
 from postgraph.settings import PROJECT_ROOT, Settings
 
 CASES = [case for case in load_cases() if case.id in ("retrieval-regression-readme", "retrieval-named",
@@ -33,14 +39,15 @@ COLLAGE = ("On the morning of 29 January the job went red. Recall@10 fell from 0
            "within 6 hours of the failed run. Retrieval changes fail quietly.\n\n#MLOps")
 
 
-def run(drafter_post: str, sample_index, embeddings, tmp_path, posts: list[str] | None = None) -> dict:
-    settings = Settings(data_dir=tmp_path, judge_model="", max_revisions=0, **FAKE_MODEL_SETTINGS)
+def run(drafter_post: str, sample_index, embeddings, tmp_path, posts: list[str] | None = None,
+        settings: Settings | None = None, examples: tuple[str, ...] | None = None) -> dict:
+    settings = settings or Settings(data_dir=tmp_path, judge_model="", max_revisions=0, **FAKE_MODEL_SETTINGS)
     results = []
     for case in CASES:
         adapters = fake_adapters(settings, sample_index, embeddings, planner=[PLAN], drafter=[drafter_post] * 3,
                                  critic=[NO_ISSUES] * 3, reviser=[drafter_post] * 3)
         writer = PostWriter(settings, InMemorySaver(serde=checkpoint_serde()), adapters)
-        results.append(run_case(writer, case, settings, embeddings.embed_documents, style_examples()))
+        results.append(run_case(writer, case, settings, embeddings.embed_documents, examples or style_examples()))
     if posts is not None:
         posts.extend(result.post for result in results)
     return by_metric(results)
@@ -55,6 +62,7 @@ def test_fake_models_gate_passes_a_benign_change_and_blocks_a_collage(sample_ind
     assert benign.passed, benign.problems
 
     collage = decide(run(COLLAGE, sample_index, embeddings, tmp_path), THRESHOLDS, baseline)
+    print("\nseeded collage:", collage.problems)
     assert not collage.passed and any(p.startswith("originality: worse than the baseline") for p in collage.problems), \
         collage.problems
 
@@ -67,3 +75,56 @@ def test_fake_models_an_inventing_drafter_never_reaches_the_reader(sample_index,
     invents = run(INVENTS, sample_index, embeddings, tmp_path, posts)
     assert posts and all(post and "45%" not in post for post in posts)
     assert all(score.passed for score in invents["grounding"])
+
+
+@pytest.fixture
+def base_settings(tmp_path, registry_paths) -> Settings:
+    return Settings(data_dir=tmp_path, judge_model="", max_revisions=0, **FAKE_MODEL_SETTINGS, **registry_paths)
+
+
+def test_fake_models_a_retrieval_strategy_that_finds_nothing_is_blocked(sample_index, embeddings, tmp_path,
+                                                                         base_settings):
+    """retrieval@2 keeps only documents published after 2099: every case loses its evidence."""
+    registry = RetrievalRegistry(base_settings.retrieval_registry_path)
+    production = registry.strategy("1").model_dump()
+    registry.register(Strategy(**{**production, "filters": RequestFilters(published_from=dt.date(2099, 1, 1)),
+                                  "notes": "seeded regression: finds nothing"}))
+    baseline = run(OWN_WORDS, sample_index, embeddings, tmp_path, settings=base_settings)
+    candidate = candidate_settings(base_settings, parse_candidate(["retrieval@2"]), tmp_path / "workspace")
+    posts: list[str] = []
+    decision = decide(run(OWN_WORDS, sample_index, embeddings, tmp_path, posts, candidate), THRESHOLDS, baseline)
+    print("\nseeded empty retrieval:", decision.problems)
+    assert not decision.passed, posts
+    assert any(p.startswith(("coverage: worse", "relevance: worse")) for p in decision.problems), decision.problems
+    assert all("0.87" not in post for post in posts)  # nothing retrieved, nothing stated
+
+
+def test_fake_models_a_whitespace_edit_of_the_draft_prompt_passes(sample_index, embeddings, tmp_path, base_settings,
+                                                                  prompt_file):
+    prompts = PromptRegistry(base_settings.prompt_registry_path)
+    prompt_file(prompts.folder, "draft", "2", prompts.load("draft", "1").template.replace("\n", "\n\n", 1) + "  \n")
+    baseline = run(OWN_WORDS, sample_index, embeddings, tmp_path, settings=base_settings)
+    candidate = candidate_settings(base_settings, parse_candidate(["prompts:draft@2"]), tmp_path / "workspace")
+    decision = decide(run(OWN_WORDS, sample_index, embeddings, tmp_path, settings=candidate), THRESHOLDS, baseline)
+    assert decision.passed, decision.problems
+
+
+def test_fake_models_reordered_example_posts_pass(sample_index, embeddings, tmp_path):
+    baseline = run(OWN_WORDS, sample_index, embeddings, tmp_path)
+    reordered = tuple(reversed(style_examples()))
+    assert reordered != style_examples()
+    decision = decide(run(OWN_WORDS, sample_index, embeddings, tmp_path, examples=reordered), THRESHOLDS, baseline)
+    assert decision.passed and all(v.delta.mean == 0 for v in decision.metrics.values()), decision.problems
+
+
+def test_fake_models_a_drafter_past_3000_characters_without_hashtags_is_blocked(sample_index, embeddings, tmp_path):
+    """What a prompt that drops the hashtags and runs long makes a drafter write."""
+    paragraph = OWN_WORDS.rsplit("\n\n", 1)[0]
+    rambling = "\n\n".join([paragraph] * 7)
+    assert len(rambling) > 3000 and "#" not in rambling
+    baseline = run(OWN_WORDS, sample_index, embeddings, tmp_path)
+    posts: list[str] = []
+    decision = decide(run(rambling, sample_index, embeddings, tmp_path, posts), THRESHOLDS, baseline)
+    print("\nseeded long post without hashtags:", decision.problems)
+    assert not decision.passed, posts
+    assert any(p.startswith(("format:", "originality:", "length:")) for p in decision.problems), decision.problems
