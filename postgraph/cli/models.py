@@ -9,7 +9,17 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from postgraph.cli.common import JsonOption, PromoteLabel, RollbackLabel, console, fail, print_json, show_move
+from postgraph.cli.common import (
+    ForceOption,
+    JsonOption,
+    PromoteLabel,
+    ReasonOption,
+    RollbackLabel,
+    console,
+    fail,
+    print_json,
+    show_move,
+)
 from postgraph.errors import PostgraphError
 from postgraph.settings import get_settings
 
@@ -79,28 +89,39 @@ def models_register(
     console.print(f"registered {role}@{version}: {entry.describe()} (sha256 {(entry.sha256 or '-')[:12]})")
 
 
-def _model_move(role: str, label: str, as_json: bool, version: str | None) -> None:
+def _model_move(role: str, label: str, as_json: bool, version: str | None, force: bool = False,
+                reason: str | None = None) -> None:
+    from postgraph.gate.candidates import Change
+    from postgraph.gate.promotion import gated_promotion
+
     settings = get_settings()
     started = time.perf_counter()
+    allowed = None
     try:
         registry = _model_registry()
         if version is None:
             move = registry.rollback(role, label, settings)
         else:
-            move = registry.promote(role, version, label, settings)
+            move, allowed = gated_promotion(settings, Change("models", role, version), label,
+                                            lambda: registry.promote(role, version, label, settings),
+                                            force=force, reason=reason)
         entry = registry.entry(role, move.current)
     except PostgraphError as error:
         fail(error)
     extra: dict[str, Any] = {"model": entry.describe()}
+    if allowed is not None:
+        extra["gate"] = allowed.as_dict()
     if role == "embedding":
         extra["next"] = EMBEDDING_NOTE.format(name=entry.location)
     show_move(move, started, as_json, **extra)
 
 
 @app.command("promote")
-def models_promote(role: str, version: str, label: PromoteLabel, as_json: JsonOption = False) -> None:
-    """Point LABEL of ROLE at model VERSION (local weights must match their registered sha256)."""
-    _model_move(role, label, as_json, version)
+def models_promote(role: str, version: str, label: PromoteLabel, force: ForceOption = False,
+                   reason: ReasonOption = None, as_json: JsonOption = False) -> None:
+    """Point LABEL of ROLE at model VERSION (local weights must match their registered sha256).
+    Production needs a passing gate result for exactly the versions it would run."""
+    _model_move(role, label, as_json, version, force, reason)
 
 
 @app.command("rollback")

@@ -10,7 +10,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from postgraph.cli.common import JsonOption, PromoteLabel, RollbackLabel, console, fail, print_json, show_move
+from postgraph.cli.common import (
+    ForceOption,
+    JsonOption,
+    PromoteLabel,
+    ReasonOption,
+    RollbackLabel,
+    console,
+    fail,
+    print_json,
+    show_move,
+)
 from postgraph.errors import PostgraphError
 from postgraph.settings import get_settings
 
@@ -78,18 +88,24 @@ def prompts_diff(name: str, a: str, b: str) -> None:
 
 
 @app.command("promote")
-def prompts_promote(name: str, version: str, label: PromoteLabel, as_json: JsonOption = False) -> None:
-    """Point LABEL at VERSION of prompt NAME (the version must exist and fit its graph step)."""
+def prompts_promote(name: str, version: str, label: PromoteLabel, force: ForceOption = False,
+                    reason: ReasonOption = None, as_json: JsonOption = False) -> None:
+    """Point LABEL at VERSION of prompt NAME (the version must exist and fit its graph step).
+    Production needs a passing gate result for exactly the versions it would run."""
+    from postgraph.gate.candidates import Change
+    from postgraph.gate.promotion import gated_promotion
     from postgraph.graph.pins import check_prompt
 
     started = time.perf_counter()
     try:
         registry = _prompt_registry()
         check_prompt(registry.load(name, version))
-        move = registry.promote(name, version, label)
+        move, allowed = gated_promotion(get_settings(), Change("prompts", name, version), label,
+                                        lambda: registry.promote(name, version, label), force=force, reason=reason)
     except PostgraphError as error:
         fail(error)
-    show_move(move, started, as_json, identity=registry.load(name, move.current).identity)
+    gate = {} if allowed is None else {"gate": allowed.as_dict()}
+    show_move(move, started, as_json, identity=registry.load(name, move.current).identity, **gate)
 
 
 @app.command("rollback")

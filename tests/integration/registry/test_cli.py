@@ -18,11 +18,14 @@ from postgraph.settings import PROJECT_ROOT
 
 
 @pytest.fixture
-def cli(registry_paths, tmp_path):
-    """run(*args, env=...) -> CompletedProcess of `python -m postgraph ARGS`."""
+def cli(registry_paths, tmp_path, settings):
+    """run(*args, env=...) -> CompletedProcess of `python -m postgraph ARGS`, on the test's
+    database (promotions to production are gated and recorded there)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("POSTGRAPH_")}
     base.update({f"POSTGRAPH_{k.upper()}": str(v) for k, v in registry_paths.items()})
     base["POSTGRAPH_DATA_DIR"] = str(tmp_path / "data")
+    base["POSTGRAPH_MONGODB_URI"] = settings.mongodb_uri
+    base["POSTGRAPH_MONGODB_DATABASE"] = settings.mongodb_database
     base["PYTHONPATH"] = str(PROJECT_ROOT)
     workdir = tmp_path / "cwd"
     workdir.mkdir()
@@ -51,8 +54,13 @@ def test_prompts_commands(cli, registry_paths) -> None:
     diff = cli("prompts", "diff", "draft", "1", "2").stdout
     assert "+About {words} words.\n" in diff and diff.endswith("\\ No newline at end of file\n")
 
-    promoted = json.loads(cli("prompts", "promote", "draft", "2", "--label", "production", "--json").stdout)
+    ungated = cli("prompts", "promote", "draft", "2", "--label", "production", ok=False)
+    assert ungated.returncode == 2 and "[gate_required]" in ungated.stderr and "--candidate prompts:draft@2" in ungated.stderr
+    assert registry.get("draft").version == "1"
+    promoted = json.loads(cli("prompts", "promote", "draft", "2", "--label", "production", "--force", "--reason",
+                              "registry drill", "--json").stdout)
     assert (promoted["previous"], promoted["current"]) == ("1", "2")
+    assert promoted["gate"] == {"gate_result": None, "forced_reason": "registry drill"}
     assert registry.get("draft").version == "2"
 
     started = time.perf_counter()
@@ -78,7 +86,8 @@ def test_models_commands(cli, registry_paths) -> None:
     rows = json.loads(cli("models", "list", "--json").stdout)
     assert {(r["role"], r["version"]) for r in rows} >= {("drafter", "1"), ("drafter", "2"), ("judge", "1")}
 
-    promoted = json.loads(cli("models", "promote", "drafter", "2", "--label", "production", "--json").stdout)
+    promoted = json.loads(cli("models", "promote", "drafter", "2", "--label", "production", "--force", "--reason",
+                              "registry drill", "--json").stdout)
     assert promoted["current"] == "2" and promoted["model"] == "ollama:postgraph-drafter:2"
     started = time.perf_counter()
     rolled = json.loads(cli("models", "rollback", "drafter", "--json").stdout)
@@ -87,7 +96,10 @@ def test_models_commands(cli, registry_paths) -> None:
     assert registry.resolve("drafter")[0] == "1"
     print(f"\nCLI models rollback: {rolled['seconds'] * 1000:.1f} ms in the command, {wall:.2f} s wall")
 
-    embedding = cli("models", "promote", "embedding", "2", "--label", "production").stdout
+    unmeasured = cli("models", "promote", "embedding", "2", "--label", "production", ok=False)
+    assert unmeasured.returncode == 2 and "cannot measure models:embedding@2" in unmeasured.stderr
+    embedding = cli("models", "promote", "embedding", "2", "--label", "production", "--force", "--reason",
+                    "index rebuilt and checked").stdout
     assert "postgraph index rebuild --embedding minilm-l6-v2" in " ".join(embedding.split())
     unknown = cli("models", "promote", "writer", "1", "--label", "production", ok=False)
     assert unknown.returncode == 2 and "Unknown role 'writer'" in unknown.stderr
@@ -110,14 +122,15 @@ def test_retrieval_commands_move_the_alias(cli, registry_paths, settings) -> Non
                                collection="chunks__minilm-l6-v2-1", notes="full-precision embedding"))
     assert [r["version"] for r in json.loads(cli("retrieval", "list", "--json").stdout)] == ["1", "2"]
 
-    refused = cli("retrieval", "promote", "2", "--label", "production", env=env, ok=False)
+    forced = ("--force", "--reason", "registry drill")
+    refused = cli("retrieval", "promote", "2", "--label", "production", *forced, env=env, ok=False)
     assert refused.returncode == 2 and "POSTGRAPH_EMBEDDING=minilm-l6-v2 " in " ".join(refused.stderr.split())
     assert registry.resolve()[0] == "1"  # nothing moved
 
     staging = json.loads(cli("retrieval", "promote", "2", "--label", "staging", "--json", env=env).stdout)
     assert staging["alias"].startswith("unchanged")  # runs use production: the alias stays
 
-    promoted = json.loads(cli("retrieval", "promote", "2", "--label", "production", "--json",
+    promoted = json.loads(cli("retrieval", "promote", "2", "--label", "production", *forced, "--json",
                               env={**env, "POSTGRAPH_EMBEDDING": "minilm-l6-v2"}).stdout)
     assert promoted["alias"]["active"] == "chunks__minilm-l6-v2-1" and promoted["alias"]["moved"]
     status = json.loads(cli("index", "status", "--json", env=env).stdout)
