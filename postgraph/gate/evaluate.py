@@ -5,7 +5,6 @@ cases, decide, and write the reports (JSON, HTML) and the stored result."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from postgraph.prompts import style_examples
 from postgraph.quality.cases import GoldenCase
 from postgraph.quality.gate import Decision, Thresholds, decide
 from postgraph.quality.metrics import METRIC_NAMES, Score
+from postgraph.reporting.page import write_report
 from postgraph.settings import Settings
 from postgraph.stores.gate_results import GateResultStore
 from postgraph.stores.open import open_store
@@ -89,13 +89,7 @@ class GateRun:
 
     def write(self, directory: Path) -> tuple[Path, Path]:
         """The JSON report and its HTML page, named by the run's time."""
-        directory.mkdir(parents=True, exist_ok=True)
-        stem = directory / f"gate-{dt.datetime.now():%Y%m%d-%H%M%S}"
-        report = self.as_dict()
-        json_path, html_path = stem.with_suffix(".json"), stem.with_suffix(".html")
-        json_path.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
-        html_path.write_text(render_gate_report(report), encoding="utf-8")
-        return json_path, html_path
+        return write_report(directory, "gate", self.as_dict(), render_gate_report)
 
     def store(self, settings: Settings) -> str:
         """Keep the result in MongoDB (the configured database), where `promote` looks for it."""

@@ -5,7 +5,6 @@ breach, and write the report as JSON and HTML."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import statistics
 from collections import Counter
@@ -23,6 +22,7 @@ from postgraph.monitor.html import render_monitor_report
 from postgraph.monitor.sample import Bucket, BucketUnit, bucket_of, finished_runs, sample_runs
 from postgraph.monitor.scoring import MONITOR_METRICS, SourceDocuments, cited_chunk_ids, score_run
 from postgraph.quality.metrics import Score
+from postgraph.reporting.page import write_report
 from postgraph.search.embeddings import EmbeddingSpec, make_embeddings
 from postgraph.search.index import open_index
 from postgraph.settings import Settings
@@ -128,13 +128,7 @@ class MonitorReport:
 
     def write(self, directory: Path) -> tuple[Path, Path]:
         """The report as JSON and as an HTML page, side by side; returns both paths."""
-        directory.mkdir(parents=True, exist_ok=True)
-        stem = directory / f"monitor-{dt.datetime.now():%Y%m%d-%H%M%S}"
-        data = self.as_dict()
-        json_path, html_path = stem.with_suffix(".json"), stem.with_suffix(".html")
-        json_path.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
-        html_path.write_text(render_monitor_report(data), encoding="utf-8")
-        return json_path, html_path
+        return write_report(directory, "monitor", self.as_dict(), render_monitor_report)
 
 
 def embed_once(embeddings: Embeddings, texts: Sequence[str]) -> Embed:

@@ -4,9 +4,13 @@ made are passed on as HTML."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
+from typing import Any
 
 STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; color: #222; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; }
@@ -91,3 +95,14 @@ def _cell(value: CellValue) -> str:
 
 def _class(css_class: str | None) -> str:
     return f' class="{escape(css_class)}"' if css_class else ""
+
+
+def write_report(directory: Path, prefix: str, data: Mapping[str, Any], render: Callable[[Mapping[str, Any]], str]
+                 ) -> tuple[Path, Path]:
+    """`data` as JSON and as the HTML page `render` makes of it, side by side, named by the time."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = directory / f"{prefix}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    json_path, html_path = stem.with_suffix(".json"), stem.with_suffix(".html")
+    json_path.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    html_path.write_text(render(data), encoding="utf-8")
+    return json_path, html_path

@@ -28,7 +28,7 @@ from pymongo.collection import Collection
 
 from postgraph.errors import PostgraphError
 from postgraph.stores.documents import DocumentStore, store_errors
-from postgraph.stores.runs import now
+from postgraph.stores.runs import decode_versions, encode_versions, now
 
 RESULTS = "gate_results"
 PROMOTIONS = "promotions"
@@ -42,10 +42,6 @@ def versions_sha256(versions: Mapping[str, str]) -> str:
     return hashlib.sha256(json.dumps(dict(versions), sort_keys=True).encode()).hexdigest()
 
 
-def _pairs(versions: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    return [{"name": str(name), "value": value} for name, value in sorted((versions or {}).items())]
-
-
 def _decode(record: dict[str, Any] | None) -> dict[str, Any] | None:
     if record is None:
         return None
@@ -53,7 +49,7 @@ def _decode(record: dict[str, Any] | None) -> dict[str, Any] | None:
     record["id"] = str(record.pop("_id"))
     for key in ("versions", "baseline_versions"):
         if isinstance(record.get(key), list):
-            record[key] = {item["name"]: item["value"] for item in record[key]}
+            record[key] = decode_versions(record[key])
     return record
 
 
@@ -70,8 +66,8 @@ class GateResultStore:
         """Store one gate result; `result["versions"]` are the candidate's exact versions."""
         record = dict(result)
         record["versions_sha256"] = versions_sha256(record.get("versions") or {})
-        record["versions"] = _pairs(record.get("versions"))
-        record["baseline_versions"] = _pairs(record.get("baseline_versions"))
+        record["versions"] = encode_versions(record.get("versions"))
+        record["baseline_versions"] = encode_versions(record.get("baseline_versions"))
         record["stored_at"] = now()
         with store_errors("storing a gate result"):
             self.results.create_index([("versions_sha256", 1), ("stored_at", DESCENDING)])
@@ -104,7 +100,7 @@ class GateResultStore:
 
     def record_promotion(self, promotion: Mapping[str, Any], versions: Mapping[str, str]) -> str:
         """One move of the production label, with the versions it put in production."""
-        record = {**promotion, "versions": _pairs(versions), "versions_sha256": versions_sha256(versions), "at": now()}
+        record = {**promotion, "versions": encode_versions(versions), "versions_sha256": versions_sha256(versions), "at": now()}
         with store_errors("recording a promotion"):
             return str(self.promotions.insert_one(record).inserted_id)
 

@@ -44,15 +44,20 @@ def now() -> dt.datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-def _encode_versions(versions: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+def encode_versions(versions: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Versions as sorted name/value pairs (their keys have dots, which old servers refuse)."""
     return [{"name": str(name), "value": value} for name, value in sorted((versions or {}).items())]
+
+
+def decode_versions(pairs: list[dict[str, Any]] | None) -> dict[str, Any]:
+    return {item["name"]: item["value"] for item in pairs or []}
 
 
 def _decode(record: dict[str, Any] | None) -> dict[str, Any] | None:
     if record is None:
         return None
     record = dict(record)
-    record["versions"] = {item["name"]: item["value"] for item in record.get("versions") or []}
+    record["versions"] = decode_versions(record.get("versions"))
     return record
 
 
@@ -95,7 +100,7 @@ class RunStore:
             "status": "running",
             "request": request,
             "context": dict(context or {}),
-            "versions": _encode_versions(versions),
+            "versions": encode_versions(versions),
             "started_at": now(),
             "finished_at": None,
             "feedback": [],
@@ -109,7 +114,7 @@ class RunStore:
         budget, claim_checks, verdicts, citations, unsupported_requests, notes, post..."""
         values = dict(outcome)
         if "versions" in values:
-            values["versions"] = _encode_versions(values["versions"])
+            values["versions"] = encode_versions(values["versions"])
         values.setdefault("status", "done")
         self._close(run_id, values, "recording the end of a run")
 
