@@ -32,11 +32,15 @@ def ingest(
     if as_json:
         print_json(report.as_dict())
     else:
+        from postgraph.ingest.screening import describe
+
         table = Table("file", "status", "version", "blocks", "chunks", "detail", title="ingest")
         for f in report.files:
             detail = f.error if not f.ok else (f.title or "")
             if f.superseded:
                 detail += f" (supersedes {len(f.superseded)})"
+            if f.screened:
+                detail += f" (kept out: {describe(f.screened)})"
             blocks = ", ".join(f"{k} {v}" for k, v in sorted(f.blocks.items()))
             style = "red" if not f.ok else None
             table.add_row(Path(f.path).name, f.status, str(f.version or ""), blocks, str(f.chunks), detail, style=style)

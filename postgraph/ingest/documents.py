@@ -72,6 +72,11 @@ class DocumentMeta(BaseModel):
     author: str | None = None
     published: dt.date | None = None
     sha256: str | None = Field(default=None, description="Hash of the exact bytes that were parsed.")
+    screened: dict[str, int] = Field(
+        default_factory=dict,
+        description="What ingest kept out of the evidence, by reason: hidden (text a reader would not see), "
+        "instruction (text written to a model), secret (redacted).",
+    )
 
 
 class ParsedDocument(BaseModel):

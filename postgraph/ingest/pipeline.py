@@ -24,6 +24,7 @@ from postgraph.errors import IngestError, PostgraphError, StoreUnavailable
 from postgraph.ingest.chunking import Chunk, block_id, chunk_blocks, chunk_id
 from postgraph.ingest.documents import ParsedDocument
 from postgraph.ingest.parsers import OcrEngine, make_ocr_engine, parse_file
+from postgraph.ingest.screening import SCREENING_VERSION
 from postgraph.search.embeddings import EmbeddingError, EmbeddingSpec, count_tokens, make_embeddings
 from postgraph.search.index import IndexedChunk, VectorIndex, open_index
 from postgraph.search.sparse import BM25SparseEmbeddings
@@ -31,7 +32,7 @@ from postgraph.settings import Settings
 from postgraph.stores.documents import DocumentStore
 from postgraph.stores.open import open_store
 
-FileStatus = Literal["stored", "new_version", "unchanged", "resumed", "restored", "failed"]
+FileStatus = Literal["stored", "new_version", "unchanged", "resumed", "restored", "rescreened", "failed"]
 STAGES = ("parse", "store", "embed", "index")
 
 
@@ -45,6 +46,7 @@ class FileReport:
     blocks: dict[str, int] = field(default_factory=dict)
     chunks: int = 0
     superseded: list[str] = field(default_factory=list)
+    screened: dict[str, int] = field(default_factory=dict)
     error_code: str | None = None
     error: str | None = None
 
@@ -208,14 +210,15 @@ class Ingestor:
         source = parsed.meta.source
         existing = self.store.get_document(doc_id)
         status: FileStatus = "stored"
-        if existing is not None and existing["status"] == "indexed":
+        rescreen = existing is not None and existing.get("screening", 0) < SCREENING_VERSION
+        if existing is not None and existing["status"] == "indexed" and not rescreen:
             superseded = self._supersede_older(source, doc_id)
             return self._report(path, "unchanged", existing, superseded)
-        if existing is not None and existing["status"] == "superseded":
+        if existing is not None and existing["status"] == "superseded" and not rescreen:
             return self._restore(path, existing, collection)
-        if existing is not None:  # pending: an earlier run stopped part-way
+        if existing is not None:  # pending (an earlier run stopped part-way), or screened by an older version
             self._discard(existing)
-            status = "resumed"
+            status = "rescreened" if rescreen else "resumed"
         for stale in self.store.pending_documents(source):
             self._discard(stale)
 
@@ -255,6 +258,8 @@ class Ingestor:
             "block_kinds": dict(kinds),
             "chunk_count": len(chunks),
             "indexed_in": [],
+            "screening": SCREENING_VERSION,
+            "screened": dict(meta.screened),
         }
         block_ids = [block_id(document_id, order) for order in range(len(parsed.blocks))]
         blocks = [
@@ -332,7 +337,7 @@ class Ingestor:
         return FileReport(
             path=str(path), status=status, document_id=document["_id"], title=document["title"],
             version=document["version"], blocks=dict(document.get("block_kinds", {})),
-            chunks=document.get("chunk_count", 0), superseded=superseded,
+            chunks=document.get("chunk_count", 0), superseded=superseded, screened=dict(document.get("screened") or {}),
         )
 
 

@@ -33,6 +33,7 @@ from postgraph.ingest.parsers.ocr import (
 )
 from postgraph.ingest.parsers.pdf import parse_pdf
 from postgraph.ingest.parsers.text import parse_text
+from postgraph.ingest.screening import describe, screen_blocks
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -91,10 +92,12 @@ def parse_file(path: Path, *, max_bytes: int, ocr: OcrEngine) -> ParsedDocument:
     ctx = ParseContext(path=path, ocr=ocr, max_bytes=max_bytes)
     try:
         extracted = parser(data, ctx)
-        if not extracted.blocks:
-            raise NoContent(
-                f"{path.name} has no text, table or image text left to index after parsing."
-            )
+        blocks, screened = screen_blocks(extracted.blocks)
+        if extracted.hidden_passages:
+            screened = {"hidden": extracted.hidden_passages, **screened}
+        if not blocks:
+            dropped = f" (ingest kept out {describe(screened)})" if screened else ""
+            raise NoContent(f"{path.name} has no text, table or image text left to index after parsing{dropped}.")
         title = (
             squash(extracted.title or "") or squash(extracted.first_heading or "") or path.stem
         )
@@ -105,8 +108,9 @@ def parse_file(path: Path, *, max_bytes: int, ocr: OcrEngine) -> ParsedDocument:
             author=extracted.author,
             published=extracted.published,
             sha256=hashlib.sha256(data).hexdigest(),
+            screened=screened,
         )
-        return ParsedDocument(meta=meta, blocks=extracted.blocks)
+        return ParsedDocument(meta=meta, blocks=blocks)
     except ValidationError as exc:
         raise IngestError(f"{path.name}: {_validation_summary(exc)}") from None
 

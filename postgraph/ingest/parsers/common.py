@@ -10,6 +10,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from PIL import Image, UnidentifiedImageError
@@ -43,6 +44,8 @@ class Extracted:
     author: str | None = None
     published: dt.date | None = None
     first_heading: str | None = None
+    hidden_passages: int = 0
+    """Passages the parser dropped because a reader would not see them (hidden HTML, invisible PDF text)."""
 
 
 def decode_utf8(data: bytes, name: str) -> str:
@@ -257,3 +260,55 @@ def image_block(
     if not text:
         return None
     return Block(kind=BlockKind.IMAGE, text=text, section=section, image=info, ocr_text=ocr_text)
+
+
+# --- what a reader would not see ----------------------------------------------------------------
+
+_HIDING_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*(hidden|collapse)|opacity\s*:\s*0(\.0+)?\s*(;|$|!)"
+    r"|font-size\s*:\s*0(\.0+)?\s*(px|pt|em|rem|%)?\s*(;|$|!)"
+    r"|(?<![-\w])(left|top|right|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}"
+    r"|clip\s*:\s*rect\(\s*0|clip-path\s*:\s*inset\(\s*(50|100)%"
+    r"|(?<![-\w])(max-)?(height|width)\s*:\s*0(px)?\s*(;|$|!)",
+    re.IGNORECASE,
+)
+_WHITE_TEXT = re.compile(r"(?<![-\w])color\s*:\s*(#fff\b|#ffffff\b|white\b|rgba?\(\s*255\s*,\s*255\s*,\s*255)",
+                         re.IGNORECASE)
+_DARK_BACKGROUND = re.compile(r"background(-color)?\s*:\s*(#0|#1|#2|#3|black|rgb\(\s*[0-9]{1,2}\s*,)", re.IGNORECASE)
+HIDING_CLASSES = frozenset({"hidden", "sr-only", "visually-hidden", "screen-reader-text", "d-none", "invisible"})
+_CSS_RULE = re.compile(r"([^{}]+)\{([^}]*)\}")
+_CLASS_SELECTOR = re.compile(r"^\s*\.([\w-]+)\s*$")
+
+
+def hidden_classes(css: str) -> frozenset[str]:
+    """Class names a stylesheet hides (`.promo-note { display: none }`); simple selectors only."""
+    found = set()
+    for selectors, body in _CSS_RULE.findall(css):
+        if _HIDING_STYLE.search(body) or (_WHITE_TEXT.search(body) and not _DARK_BACKGROUND.search(body)):
+            found.update(m.group(1) for m in map(_CLASS_SELECTOR.match, selectors.split(",")) if m)
+    return frozenset(found)
+
+
+def hidden_html_element(attrs: dict[str, Any], classes_hidden: frozenset[str] = frozenset()) -> bool:
+    """Whether an element's attributes hide it from a reader: `hidden`, `aria-hidden`, an inline
+    style that removes, shrinks, moves off-screen or whitens it, or a hiding class."""
+    if "hidden" in attrs or str(attrs.get("aria-hidden", "")).strip().lower() == "true":
+        return True
+    style = str(attrs.get("style") or "")
+    if _HIDING_STYLE.search(style) or (_WHITE_TEXT.search(style) and not _DARK_BACKGROUND.search(style)):
+        return True
+    classes = attrs.get("class") or []
+    names = set(classes.split() if isinstance(classes, str) else classes)
+    return bool(names & (HIDING_CLASSES | classes_hidden))
+
+
+def drop_hidden_elements(soup: Any, classes_hidden: frozenset[str] = frozenset()) -> int:
+    """Remove every element a reader would not see from a BeautifulSoup tree; how many."""
+    dropped = 0
+    for tag in soup.find_all(True):
+        if tag.decomposed or tag.attrs is None:
+            continue
+        if hidden_html_element(tag.attrs, classes_hidden):
+            tag.decompose()
+            dropped += 1
+    return dropped

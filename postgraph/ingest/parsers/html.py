@@ -11,6 +11,8 @@ from postgraph.ingest.parsers.common import (
     Extracted,
     ParseContext,
     decode_utf8,
+    drop_hidden_elements,
+    hidden_classes,
     image_block,
     lenient_date,
     squash,
@@ -37,11 +39,13 @@ _BLOCK_LEVEL = frozenset({
 
 
 def parse_html(data: bytes, ctx: ParseContext) -> Extracted:
-    """Parse a UTF-8 HTML file into blocks; scripts, styles and similar are dropped."""
+    """Parse a UTF-8 HTML file into blocks; scripts, styles and similar are dropped, and so is
+    every element a reader would not see (hidden by attribute, inline style or stylesheet class)."""
     soup = BeautifulSoup(decode_utf8(data, ctx.path.name), "html.parser")
+    hiding = hidden_classes("\n".join(tag.get_text() for tag in soup.find_all("style")))
     for tag in soup.find_all(_DROPPED):
         tag.decompose()
-    result = Extracted()
+    result = Extracted(hidden_passages=drop_hidden_elements(soup, hiding))
     _read_meta(soup, result)
     _Walker(ctx, result).run(soup)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -16,6 +17,8 @@ from postgraph.ingest.parsers.common import (
     ParseContext,
     clean_value,
     decode_utf8,
+    drop_hidden_elements,
+    hidden_html_element,
     image_block,
     parse_iso_date,
     squash,
@@ -101,12 +104,14 @@ class _Walker:
         elif node.type in ("fence", "code_block"):
             self._add(text_block(node.content.rstrip(), self.section))
         elif node.type == "html_block":
-            # Raw HTML in Markdown still carries readable text; keep it, drop the tags.
-            html_text = BeautifulSoup(node.content, "html.parser").get_text("\n")
+            # Raw HTML in Markdown still carries readable text; keep what a reader sees, drop the tags.
+            html_text, hidden = _visible_html_text(node.content)
+            self.result.hidden_passages += hidden
             self._add(text_block(squash_lines(html_text), self.section))
         elif node.type in ("paragraph", "bullet_list", "ordered_list", "blockquote"):
             images = []
             lines = _render(node, images, depth=0)
+            self.result.hidden_passages += _hidden_inline_elements(node)
             self._add(text_block("\n".join(lines), self.section))
             self._add_images(images)
         # hr and anything unknown carry no text
@@ -123,7 +128,7 @@ def _render(node: SyntaxTreeNode, images: list[_ImageRef], depth: int) -> list[s
     if node.type in ("fence", "code_block"):
         return node.content.rstrip("\n").split("\n")
     if node.type == "html_block":
-        return squash_lines(BeautifulSoup(node.content, "html.parser").get_text("\n")).split("\n")
+        return squash_lines(_visible_html_text(node.content)[0]).split("\n")
     if node.type == "table":
         return [" | ".join(row) for row in _table_rows(node, images)]
     lines: list[str] = []
@@ -179,8 +184,13 @@ def _inline_text(inline: Token | None) -> tuple[str, list[_ImageRef]]:
         return (inline.content if inline is not None else ""), []
     parts: list[str] = []
     images: list[_ImageRef] = []
+    hidden_depth = 0  # inside inline HTML a reader would not see (<span style="display:none">)
     for token in inline.children:
-        if token.type in ("text", "code_inline", "text_special"):
+        if token.type == "html_inline":
+            hidden_depth = _inline_html_depth(token.content, hidden_depth)
+        elif hidden_depth:
+            continue
+        elif token.type in ("text", "code_inline", "text_special"):
             parts.append(token.content)
         elif token.type == "softbreak":
             parts.append(" ")
@@ -189,5 +199,41 @@ def _inline_text(inline: Token | None) -> tuple[str, list[_ImageRef]]:
         elif token.type == "image":
             alt, _ = _inline_text(token)  # alt text is itself parsed inline markup
             images.append(_ImageRef(src=str(token.attrs.get("src", "")), alt=squash(alt)))
-        # emphasis, link and inline-HTML tokens only wrap text; dropping them keeps the text
+        # emphasis, link and visible inline-HTML tokens only wrap text; dropping them keeps the text
     return "".join(parts), images
+
+
+def _hidden_inline_elements(node: SyntaxTreeNode) -> int:
+    """Hidden inline HTML elements (whose text `_inline_text` leaves out) below a block node."""
+    count = 0
+    for child in node.walk():
+        for token in (child.token.children or []) if child.type == "inline" and child.token else []:
+            if token.type == "html_inline" and _inline_html_depth(token.content, 0) == 1:
+                count += 1
+    return count
+
+
+def _visible_html_text(html: str) -> tuple[str, int]:
+    """The text of an HTML fragment a reader sees, and how many hidden elements it dropped."""
+    soup = BeautifulSoup(html, "html.parser")
+    hidden = drop_hidden_elements(soup)
+    return soup.get_text("\n"), hidden
+
+
+_OPENING_TAG = re.compile(r"^<([a-zA-Z][\w-]*)([^>]*?)(/?)>$")
+_CLOSING_TAG = re.compile(r"^</[a-zA-Z][\w-]*\s*>$")
+
+
+def _inline_html_depth(tag: str, depth: int) -> int:
+    """Nesting depth inside hidden inline HTML after `tag`: a hidden opening tag starts it,
+    any opening tag inside deepens it, a closing tag ends one level."""
+    tag = tag.strip()
+    if _CLOSING_TAG.match(tag):
+        return max(0, depth - 1)
+    opening = _OPENING_TAG.match(tag)
+    if opening is None or opening.group(3):  # a comment, or a self-closing tag
+        return depth
+    if depth:
+        return depth + 1
+    attrs = BeautifulSoup(tag, "html.parser").find(True)
+    return 1 if attrs is not None and hidden_html_element(attrs.attrs) else 0

@@ -38,7 +38,9 @@ def parse_pdf(data: bytes, ctx: ParseContext) -> Extracted:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             result = _metadata(pdf.metadata)
             for page in pdf.pages:
-                result.blocks.extend(_page_blocks(page))
+                visible = page.filter(lambda obj, page=page: _visible(obj, page))
+                result.hidden_passages += _invisible_lines(page, visible)
+                result.blocks.extend(_page_blocks(visible))
     except PdfminerException as exc:
         cause = exc.args[0] if exc.args else exc
         if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
@@ -90,7 +92,7 @@ def _pdf_date(raw: str | None) -> dt.date | None:
         return None  # writer-generated nonsense such as month 13: not worth failing over
 
 
-def _page_blocks(page: Page) -> list[Block]:
+def _page_blocks(page: Any) -> list[Block]:
     """Blocks of one page sorted top to bottom, so a table sits between its paragraphs."""
     placed: list[tuple[float, Block]] = []
     tables = page.find_tables()
@@ -107,6 +109,40 @@ def _page_blocks(page: Page) -> list[Block]:
             placed.append((top, block))
     placed.sort(key=lambda item: item[0])  # stable: equal tops keep extraction order
     return [block for _, block in placed]
+
+
+# Glyphs below this size (points) are not read by anyone: a common way to hide text in a PDF.
+_MIN_GLYPH_POINTS = 2.0
+
+
+def _visible(obj: dict[str, Any], page: Page) -> bool:
+    """Whether a reader sees this object: glyphs must be on the page, not tiny, not white.
+    Everything that is not a glyph (lines, rectangles that make table borders) is kept."""
+    if obj.get("object_type") != "char":
+        return True
+    x0, top, x1, bottom = page.bbox
+    inside = obj["x1"] > x0 and obj["x0"] < x1 and obj["bottom"] > top and obj["top"] < bottom
+    return inside and obj.get("size", _MIN_GLYPH_POINTS) >= _MIN_GLYPH_POINTS and not _white(obj.get("non_stroking_color"))
+
+
+def _white(color: Any) -> bool:
+    """White in gray (1), RGB (1, 1, 1) or CMYK (0, 0, 0, 0): invisible on a white page."""
+    if color is None:
+        return False
+    values = list(color) if isinstance(color, (list, tuple)) else [color]
+    if len(values) == 4:
+        return all(isinstance(v, (int, float)) and v <= 0.02 for v in values)
+    return all(isinstance(v, (int, float)) and v >= 0.98 for v in values)
+
+
+def _invisible_lines(page: Page, visible: Page) -> int:
+    """Lines of text the visibility filter removed from a page."""
+    def lines(of: Page) -> set[str]:
+        return {squash(line["text"]) for line in of.extract_text_lines(strip=True, return_chars=False)}
+
+    if len(page.chars) == len(visible.chars):
+        return 0
+    return len(lines(page) - lines(visible)) or 1
 
 
 def _inside_any(obj: dict[str, Any], boxes: Sequence[BBox]) -> bool:
