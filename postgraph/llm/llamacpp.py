@@ -253,14 +253,12 @@ class LlamaCppChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        response_format = kwargs.pop("response_format", None)
         params = self._sampling(stop, kwargs)
+        constrain(params, kwargs.pop("response_format", None))
         loaded = self.loaded()
         started = time.perf_counter()
         with loaded.lock:
-            response = loaded.llama.create_chat_completion(
-                messages=gemma_messages(messages), response_format=response_format, **params
-            )
+            response = loaded.llama.create_chat_completion(messages=gemma_messages(messages), **params)
         choice = response["choices"][0]
         counts = response.get("usage") or {}
         message = AIMessage(
@@ -277,17 +275,15 @@ class LlamaCppChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        response_format = kwargs.pop("response_format", None)
         params = self._sampling(stop, kwargs)
+        constrain(params, kwargs.pop("response_format", None))
         loaded = self.loaded()
         llama_messages = gemma_messages(messages)
         started = time.perf_counter()
         pieces: list[str] = []
         finish_reason = None
         with loaded.lock:
-            for part in loaded.llama.create_chat_completion(
-                messages=llama_messages, response_format=response_format, stream=True, **params
-            ):
+            for part in loaded.llama.create_chat_completion(messages=llama_messages, stream=True, **params):
                 choice = part["choices"][0]
                 text = choice.get("delta", {}).get("content") or ""
                 finish_reason = choice.get("finish_reason") or finish_reason
@@ -335,11 +331,7 @@ class LlamaCppChatModel(BaseChatModel):
         params = self._sampling(list(stop) if stop is not None else None, call)
         loaded = self.loaded()
         if schema is not None:
-            from llama_cpp import LlamaGrammar
-
-            params["grammar"] = LlamaGrammar.from_json_schema(
-                json.dumps(json_schema_of(schema)), verbose=False
-            )
+            params["grammar"] = json_grammar(schema)
         with loaded.lock:
             response = loaded.llama.create_completion(prompt, **params)
         choice = response["choices"][0]
@@ -366,6 +358,37 @@ class LlamaCppChatModel(BaseChatModel):
         if kwargs:
             raise TypeError(f"unsupported arguments: {sorted(kwargs)}")
         return _structured_runnable(self.bind(response_format=llama_response_format(schema)), schema, include_raw)
+
+
+# llama.cpp's JSON-schema grammar lets a string hold raw control characters (a newline, a tab),
+# which JSON forbids: an answer valid by the grammar then fails to parse. The string character
+# rule is narrowed to what JSON allows (as llama.cpp's own C++ converter does).
+GRAMMAR_CHAR_RULE = 'char ::= [^"\\\\] |'
+JSON_CHAR_RULE = 'char ::= [^"\\\\\\x7F\\x00-\\x1F] |'
+
+
+def json_gbnf(schema: type[BaseModel] | dict[str, Any]) -> str:
+    """The GBNF grammar of JSON matching `schema`, whose strings hold no control character."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    gbnf = json_schema_to_gbnf(json.dumps(json_schema_of(schema)))
+    if "char ::=" in gbnf and GRAMMAR_CHAR_RULE not in gbnf:
+        raise RuntimeError("llama.cpp's JSON grammar changed its string rule; update GRAMMAR_CHAR_RULE")
+    return gbnf.replace(GRAMMAR_CHAR_RULE, JSON_CHAR_RULE)
+
+
+def json_grammar(schema: type[BaseModel] | dict[str, Any]) -> Any:
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    return LlamaGrammar.from_string(json_gbnf(schema), verbose=False)
+
+
+def constrain(params: dict[str, Any], response_format: dict[str, Any] | None) -> None:
+    """A `response_format` with a schema becomes the strict grammar; without one, JSON mode."""
+    if response_format and response_format.get("schema"):
+        params["grammar"] = json_grammar(response_format["schema"])
+    elif response_format:
+        params["response_format"] = response_format
 
 
 def llama_response_format(schema: type[BaseModel] | dict[str, Any]) -> dict[str, Any]:

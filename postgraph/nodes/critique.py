@@ -17,8 +17,10 @@ from postgraph.post.rules import check_post
 
 
 class ModelIssue(BaseModel):
-    problem: str = Field(max_length=200)
-    instruction: str = Field(max_length=200)
+    # Short enough that the grammar closes every string within the structured call's token
+    # cap: a model that loops on one character otherwise runs out of tokens mid-string.
+    problem: str = Field(max_length=90)
+    instruction: str = Field(max_length=90)
 
 
 class ModelCritique(BaseModel):

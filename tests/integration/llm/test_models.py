@@ -205,6 +205,26 @@ def test_structured_output_for_a_tiny_schema_validates(llama_model: LlamaCppChat
     assert not result.degraded and result.attempts == 1 and result.value.angle
 
 
+class Poem(BaseModel):
+    poem: str = Field(max_length=120)
+
+
+def test_a_string_the_model_would_break_across_lines_still_parses(llama_model: LlamaCppChatModel):
+    """The grammar's strings refuse raw control characters: copying a poem, the model ends the
+    first line with a line break, which JSON only allows escaped (this failed to parse before)."""
+    prompt = "Copy the poem into one JSON string.\nPoem:\nthe eval went red\nthe gate held fast\nthe build stayed green\nJSON:"
+    result = invoke_structured(completion_call(llama_model, prompt, Poem, max_tokens=60, temperature=0.0), Poem,
+                               degraded=Poem(poem=""))
+    assert not result.degraded and result.attempts == 1 and result.value.poem, result
+
+
+def test_the_json_grammar_allows_no_control_character_in_a_string():
+    from postgraph.llm.llamacpp import JSON_CHAR_RULE, json_gbnf
+
+    gbnf = json_gbnf(Poem)
+    assert JSON_CHAR_RULE in gbnf and 'char ::= [^"\\\\] |' not in gbnf
+
+
 # --- Ollama over HTTP ----------------------------------------------------------------------
 
 
