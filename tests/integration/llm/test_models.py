@@ -210,12 +210,14 @@ class Poem(BaseModel):
 
 
 def test_a_string_the_model_would_break_across_lines_still_parses(llama_model: LlamaCppChatModel):
-    """The grammar's strings refuse raw control characters: copying a poem, the model ends the
-    first line with a line break, which JSON only allows escaped (this failed to parse before)."""
-    prompt = "Copy the poem into one JSON string.\nPoem:\nthe eval went red\nthe gate held fast\nthe build stayed green\nJSON:"
+    """The grammar's strings refuse raw control characters. Shown an example with a raw line
+    break inside a string, the model copies the next poem the same way; llama.cpp's own grammar
+    let it, and the answer failed to parse (this test failed before)."""
+    prompt = ('Copy each poem into JSON, line breaks included.\nPoem:\nred sky\nblue sea\nJSON: {"poem": "red sky\n'
+              'blue sea"}\n\nPoem:\nthe eval went red\nthe gate held fast\nthe build stayed green\nJSON:')
     result = invoke_structured(completion_call(llama_model, prompt, Poem, max_tokens=60, temperature=0.0), Poem,
                                degraded=Poem(poem=""))
-    assert not result.degraded and result.attempts == 1 and result.value.poem, result
+    assert not result.degraded and result.attempts == 1 and result.value.poem.startswith("the eval went red"), result
 
 
 def test_the_json_grammar_allows_no_control_character_in_a_string():
