@@ -30,8 +30,8 @@ REDACTED = "[redacted secret]"
 # ("attackers write 'ignore previous instructions'") is rare to match; such prose quoted in a
 # newsletter is dropped too, which loses a sentence, not a fact a post needs.
 INSTRUCTION_PATTERNS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
-    r"\b(ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(previous|prior|above|earlier|all|any|your|the)\b"
-    r"[^.\n]{0,20}\b(instructions?|prompts?|rules|guidelines|directions)\b",
+    r"\b(ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(previous|prior|above|earlier|preceding|system|your)\b"
+    r"[^.\n]{0,20}\b(instructions?|prompts?|guidelines|directions)\b",
     r"^\s*[\[<(#*]*\s*(system|assistant|developer|user)\s*(prompt|message)?\s*[\]>)]*\s*:",
     r"<\|?\s*(im_start|im_end|system|endoftext)\s*\|?>|\[/?INST\]|<</?SYS>>",
     r"\b(note|message|instructions?)\s+(to|for)\s+(any|all|the)?\s*(ai|llm|language models?|assistants?|"

@@ -160,6 +160,9 @@ def test_there_are_at_least_25_injection_sources_across_every_format() -> None:
     "We told the assistant team to ignore flaky tests for a day.",
     "Our password policy now needs 14 characters.",
     "The token budget per request is 4,000.",
+    "We ignore all the rules of thumb about batch size and measure instead.",
+    "Ignore the noise in the first week of data; the trend starts in week two.",
+    "The runbook's previous instructions said to restart the pod first.",
 ])
 def test_prose_about_these_things_is_kept(prose) -> None:
     assert not is_instruction(prose)
