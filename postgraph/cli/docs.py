@@ -32,7 +32,7 @@ def ingest(
     if as_json:
         print_json(report.as_dict())
     else:
-        from postgraph.ingest.screening import describe
+        from postgraph.ingest.parsers.screening import describe
 
         table = Table("file", "status", "version", "blocks", "chunks", "detail", title="ingest")
         for f in report.files:

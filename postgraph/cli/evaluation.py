@@ -37,8 +37,7 @@ def eval_run(
     exit 1 when the gate fails: a threshold missed or a significant regression."""
     from postgraph.gate.candidates import parse_candidate
     from postgraph.gate.evaluate import run_gate
-    from postgraph.quality.cases import golden_set_sha256, load_cases
-    from postgraph.quality.gate import Thresholds
+    from postgraph.quality.gate import GoldenSet
 
     settings = get_settings()
     try:
@@ -46,7 +45,8 @@ def eval_run(
             raise PostgraphError(f"Unknown split {split!r}: use dev, test or all.")
         chosen = parse_candidate(candidate or ["production"])
         path = cases_file or settings.golden_set_path
-        every = load_cases(None, path)
+        golden = GoldenSet.load(path, thresholds_file or settings.gate_thresholds_path)
+        every = golden.cases
         cases = [c for c in every if split == "all" or c.split == split]
         selection = split
         if case:
@@ -58,8 +58,7 @@ def eval_run(
             cases, selection = cases[:limit], "subset"
         if not cases:
             raise PostgraphError("No golden case selected.")
-        thresholds = Thresholds.load(thresholds_file or settings.gate_thresholds_path)
-        gate = run_gate(settings, cases, thresholds, chosen, selection, golden_set_sha256(every, path),
+        gate = run_gate(settings, cases, golden.thresholds, chosen, selection, golden.sha256,
                         None if as_json else _progress)
         reports = gate.write(out or settings.data_dir / "gate" / "reports")
         stored = gate.store(settings) if store else None
@@ -77,21 +76,19 @@ def eval_ci(
     examples, the golden set or the thresholds differ from the committed baseline, else the quick
     subset; both compared with the committed baseline. Exit 1 when the gate fails."""
     from postgraph.gate.baseline import CommittedBaseline, ci_plan, run_ci
-    from postgraph.quality.cases import golden_set_sha256, load_cases
-    from postgraph.quality.gate import Thresholds
+    from postgraph.quality.gate import GoldenSet
 
     settings = get_settings()
     try:
-        cases = load_cases(None, settings.golden_set_path)
-        golden = golden_set_sha256(cases, settings.golden_set_path)
-        thresholds = Thresholds.load(settings.gate_thresholds_path)
+        golden = GoldenSet.load(settings.golden_set_path, settings.gate_thresholds_path)
+        cases, thresholds = golden.cases, golden.thresholds
         baseline = CommittedBaseline.load(settings.gate_baseline_path)
-        plan = ci_plan(settings, baseline, cases, golden, thresholds)
+        plan = ci_plan(settings, baseline, cases, golden.sha256, thresholds)
         if not as_json:
             console.print(f"gate in CI: {'the full suite' if plan.full else 'the quick subset'} ({len(plan.cases)} cases)"
                           + (": " + "; ".join(plan.reasons) if plan.reasons else ": nothing the gate measures changed"),
                           markup=False)
-        gate = run_ci(settings, plan, thresholds, baseline, golden, None if as_json else _progress)
+        gate = run_ci(settings, plan, thresholds, baseline, golden.sha256, None if as_json else _progress)
         reports = gate.write(out or settings.data_dir / "gate" / "reports")
     except (PostgraphError, OSError, ValueError) as error:
         fail(error if isinstance(error, PostgraphError) else PostgraphError(str(error)))
@@ -109,16 +106,14 @@ def eval_baseline(
     the committed baseline (POSTGRAPH_GATE_BASELINE_PATH), write them as the new one; commit it
     with the change. Exit 1 when the gate fails (nothing is written unless --force --reason)."""
     from postgraph.gate.baseline import measure_baseline
-    from postgraph.quality.cases import golden_set_sha256, load_cases
-    from postgraph.quality.gate import Thresholds
+    from postgraph.quality.gate import GoldenSet
 
     settings = get_settings()
     try:
         if force and not (reason or "").strip():
             raise PostgraphError("--force needs --reason: say why a baseline that fails the gate replaces the committed one.")
-        cases = load_cases(None, settings.golden_set_path)
-        gate, written = measure_baseline(settings, cases, Thresholds.load(settings.gate_thresholds_path),
-                                         golden_set_sha256(cases, settings.golden_set_path), settings.gate_baseline_path,
+        golden = GoldenSet.load(settings.golden_set_path, settings.gate_thresholds_path)
+        gate, written = measure_baseline(settings, golden.cases, golden.thresholds, golden.sha256, settings.gate_baseline_path,
                                          None if as_json else _progress, reason if force else None)
         reports = gate.write(out or settings.data_dir / "gate" / "reports")
     except (PostgraphError, OSError, ValueError) as error:

@@ -18,8 +18,7 @@ from typing import Any
 
 from postgraph.errors import PostgraphError
 from postgraph.gate.candidates import Change, Registries, check_change, registry_versions
-from postgraph.quality.cases import golden_set_sha256, load_cases
-from postgraph.quality.gate import Thresholds
+from postgraph.quality.gate import GoldenSet
 from postgraph.registry.labels import DEFAULT_LABEL, LabelMove
 from postgraph.registry.models import CHAT_ROLES
 from postgraph.settings import Settings
@@ -65,11 +64,11 @@ def clearance(settings: Settings, results: GateResultStore, change: Change, *, f
     if latest is None:
         raise GateRequired(f"No gate result for {change} with the other production versions as they are. Run `{run}`, "
                            "or promote with --force --reason.")
-    cases = load_cases(None, settings.golden_set_path)
+    golden = GoldenSet.load(settings.golden_set_path, settings.gate_thresholds_path)
     stale = []
-    if latest["golden_set_sha256"] != golden_set_sha256(cases, settings.golden_set_path):
+    if latest["golden_set_sha256"] != golden.sha256:
         stale.append("the golden set changed since")
-    if latest["thresholds_sha256"] != Thresholds.load(settings.gate_thresholds_path).sha256:
+    if latest["thresholds_sha256"] != golden.thresholds.sha256:
         stale.append("the thresholds changed since")
     if latest["selection"] not in settings.gate_promotion_splits:
         stale.append(f"it ran {latest['selection']} cases, not a whole {' or '.join(settings.gate_promotion_splits)} split")

@@ -24,7 +24,7 @@ from postgraph.errors import IngestError, PostgraphError, StoreUnavailable
 from postgraph.ingest.chunking import Chunk, block_id, chunk_blocks, chunk_id
 from postgraph.ingest.documents import ParsedDocument
 from postgraph.ingest.parsers import OcrEngine, make_ocr_engine, parse_file
-from postgraph.ingest.screening import SCREENING_VERSION
+from postgraph.ingest.parsers.screening import SCREENING_VERSION
 from postgraph.search.embeddings import EmbeddingError, EmbeddingSpec, count_tokens, make_embeddings
 from postgraph.search.index import IndexedChunk, VectorIndex, open_index
 from postgraph.search.sparse import BM25SparseEmbeddings

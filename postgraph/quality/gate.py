@@ -25,6 +25,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from postgraph.quality.cases import GoldenCase, golden_set_sha256, load_cases
 from postgraph.quality.metrics import Score
 
 BOOTSTRAP_RESAMPLES = 2000
@@ -56,6 +57,21 @@ class Thresholds(BaseModel):
     def sha256(self) -> str:
         """Of the values, not the file's layout: a result measured under other limits does not count."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class GoldenSet:
+    """The cases, their hash (cases file and every source) and the thresholds: what a gate
+    result is measured on."""
+
+    cases: list[GoldenCase]
+    sha256: str
+    thresholds: Thresholds
+
+    @classmethod
+    def load(cls, cases_path: Path, thresholds_path: Path) -> GoldenSet:
+        cases = load_cases(None, cases_path)
+        return cls(cases, golden_set_sha256(cases, cases_path), Thresholds.load(thresholds_path))
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from postgraph.ingest.parsers.ocr import (
     make_ocr_engine,
 )
 from postgraph.ingest.parsers.pdf import parse_pdf
+from postgraph.ingest.parsers.screening import describe, screen_blocks
 from postgraph.ingest.parsers.text import parse_text
-from postgraph.ingest.screening import describe, screen_blocks
 
 __all__ = [
     "SUPPORTED_SUFFIXES",

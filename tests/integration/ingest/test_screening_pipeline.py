@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from postgraph.ingest.parsers.screening import SCREENING_VERSION
 from postgraph.ingest.pipeline import Ingestor, open_ingestor
-from postgraph.ingest.screening import SCREENING_VERSION
 from postgraph.settings import PROJECT_ROOT
 
 INJECTED = PROJECT_ROOT / "evals" / "golden" / "sources" / "gpu-vendor-benchmark.md"

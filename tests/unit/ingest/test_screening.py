@@ -13,7 +13,7 @@ from fpdf import FPDF
 from PIL import Image
 
 from postgraph.ingest.parsers import parse_file
-from postgraph.ingest.screening import REDACTED, is_instruction, redact_secrets, screen_text
+from postgraph.ingest.parsers.screening import REDACTED, is_instruction, redact_secrets, screen_text
 
 LEGIT = "The cache cut p95 latency by 40 ms across the week."
 MARKER = "ZEBRAFISH"  # stands for the injected payload; it must never reach a block

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 from postgraph.ingest.documents import Block, BlockKind
+from postgraph.ingest.parsers.common import markdown_table
 
 SCREENING_VERSION = 1
 REDACTED = "[redacted secret]"
@@ -101,7 +102,7 @@ def _screen_block(block: Block, found: Counter[str]) -> Block | None:
         rows = [[screen_text(cell, found) if cell else cell for cell in row] for row in block.rows]
         if rows != block.rows:
             update["rows"] = rows
-            update["text"] = _table_text(block.text, block.rows, rows)
+            update["text"] = markdown_table(rows)
     else:
         text = screen_text(block.text, found)
         if text != block.text:
@@ -115,15 +116,6 @@ def _screen_block(block: Block, found: Counter[str]) -> Block | None:
     if not str(update.get("text", block.text)).strip():
         return None
     return block.model_copy(update=update)
-
-
-def _table_text(text: str, before: list[list[str]], after: list[list[str]]) -> str:
-    """The table's Markdown text with each changed cell replaced (the layout is the parser's)."""
-    for old_row, new_row in zip(before, after, strict=True):
-        for old, new in zip(old_row, new_row, strict=True):
-            if old != new and old:
-                text = text.replace(old, new)
-    return text
 
 
 def describe(screened: Mapping[str, int]) -> str:
