@@ -17,7 +17,10 @@ Verdict = Literal["supported", "unsupported", "contradicted", "unchecked"]
 """unchecked: neither the rules nor a model could settle it (no valid answer, budget spent);
 it counts as not supported."""
 SentenceKind = Literal["claim", "opinion", "call_to_action", "question", "hashtags"]
-RunStatus = Literal["running", "done", "budget_exhausted", "no_evidence", "rejected", "failed"]
+RunStatus = Literal["running", "done", "quoted", "abstained", "budget_exhausted", "no_evidence", "rejected", "failed"]
+"""quoted: the post was composed from the sources' own sentences (the drafter could not write
+one that passed); abstained: the request rests on premises the sources do not support, so
+no post was written and the result says why."""
 
 
 class RequestFilters(BaseModel):

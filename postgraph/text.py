@@ -84,6 +84,11 @@ def split_sentences(post: str) -> list[str]:
     return sentences
 
 
+def sentence_key(sentence: str) -> str:
+    """A sentence as a reader compares two: spacing and case aside."""
+    return " ".join(sentence.split()).lower()
+
+
 def _split_line(line: str) -> list[str]:
     pieces: list[str] = []
     start = 0

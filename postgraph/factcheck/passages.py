@@ -108,7 +108,7 @@ def build_chunks(evidence: Sequence[Evidence]) -> list[EvidenceChunk]:
         dates = {d.lower() for text in texts for d in facts_in(text).dates}
         dates.update(item.published[:4] for item in items if item.published)
         dates_of[document_id] = frozenset(dates)
-        opening = "\n".join(e.text for e in items if _chunk_order(e.chunk_id) in (0, 1))
+        opening = "\n".join(e.text for e in items if chunk_position(e.chunk_id) in (0, 1))
         openings[document_id] = f"{items[0].title}\n{opening}"
     chunks = []
     for index, item in enumerate(evidence):
@@ -139,7 +139,7 @@ def build_chunks(evidence: Sequence[Evidence]) -> list[EvidenceChunk]:
     return chunks
 
 
-def _chunk_order(chunk_id: str) -> int | None:
+def chunk_position(chunk_id: str) -> int | None:
     """The position of a chunk in its document, from its id ("doc_ab12:c0003" -> 3)."""
     match = re.search(r":c(\d+)$", chunk_id)
     return int(match.group(1)) if match else None

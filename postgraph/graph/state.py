@@ -65,6 +65,8 @@ class State(InputState, OutputState, total=False):
     revisions: int
     best_post: str
     started_at: float
+    focus: str
+    """The source the post is about (retrieve chose it); absent for a roundup or comparison."""
 
 
 # The pydantic models the state holds; checkpoints may contain only these besides builtins.

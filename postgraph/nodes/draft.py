@@ -13,7 +13,8 @@ from postgraph.graph.instrument import timed
 from postgraph.graph.kit import run_kit
 from postgraph.graph.state import State
 from postgraph.llm.completion import complete_text
-from postgraph.post.extractive import extractive_post
+from postgraph.post.extractive import composed_post
+from postgraph.post.finish import finish_post
 from postgraph.post.notes import COMPLETION_STOP, notes_block, post_from_completion
 from postgraph.prompts import Prompt, style_examples
 
@@ -32,15 +33,16 @@ def draft_prompt(prompt: Prompt, plan: Plan, evidence: list[Evidence]) -> str:
 def draft(state: State, runtime: Runtime[Context]) -> dict:
     kit = run_kit(state, runtime)
     plan, evidence = state["plan"], state["evidence"]
+    focus = state.get("focus")
     if reason := exhausted(state, runtime.context):
-        return {"draft": extractive_post(plan, evidence, kit.embed_texts),
+        return {"draft": composed_post(plan, evidence, kit.embed_texts, focus),
                 "notes": [f"draft: budget exhausted ({reason}); composed from source sentences"]}
     prompt = draft_prompt(kit.prompt("draft"), plan, evidence)
     result = complete_text(kit.model("drafter"), prompt, stop=COMPLETION_STOP, **kit.call_parameters("draft"))
     update: dict = {"budget": charge(state, calls=1, tokens=result.tokens)}
-    post = post_from_completion(result.text)
+    post = finish_post(post_from_completion(result.text), plan.queries[0], [e.text for e in evidence])
     if len(post.split()) < 10:
-        update["draft"] = extractive_post(plan, evidence, kit.embed_texts)
+        update["draft"] = composed_post(plan, evidence, kit.embed_texts, focus)
         update["notes"] = ["draft: the model wrote almost nothing; composed from source sentences"]
     else:
         update["draft"] = post

@@ -14,6 +14,7 @@ from postgraph.graph.state import State
 from postgraph.llm.completion import complete_text
 from postgraph.post.edits import remove_sentences, trim_to_words
 from postgraph.post.extractive import expand_with_evidence
+from postgraph.post.finish import finish_post
 from postgraph.post.notes import COMPLETION_STOP, notes_block, post_from_completion
 from postgraph.post.rules import apply_format_fixes
 from postgraph.prompts import style_examples
@@ -44,11 +45,11 @@ def revise(state: State, runtime: Runtime[Context]) -> dict:
         update["budget"] = charge(state, calls=1, tokens=result.tokens)
         rewritten = post_from_completion(result.text)
         if len(rewritten.split()) >= 10:
-            post = apply_format_fixes(rewritten)
+            post = finish_post(rewritten, plan.queries[0], [e.text for e in state["evidence"]])
         else:
             notes.append("revise: the model rewrite was empty; kept the corrected draft")
     if word_count(body_and_hashtags(post)[0]) < plan.target_words * 0.8:
-        post = expand_with_evidence(post, plan, state["evidence"], kit.embed_texts)
+        post = expand_with_evidence(post, plan, state["evidence"], kit.embed_texts, state.get("focus"))
         notes.append("revise: brought the post back to length with sentences quoted from the sources")
     update["draft"] = post
     if notes:

@@ -4,8 +4,9 @@ a word count. None of them adds a word that was not there."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from postgraph.text import body_and_hashtags, paragraphs, split_sentences, word_count
+from postgraph.text import body_and_hashtags, paragraphs, sentence_key, split_sentences, word_count
 
 # Lines a completion model continues with after the post: the next few-shot example.
 _TRAILING_SCAFFOLD = re.compile(r"^(?:Notes|Audience|Angle|Length|Post|Earlier draft|Instructions)\s*:", re.M)
@@ -13,8 +14,8 @@ _NOTE_LINE = re.compile(r"^\s*\[\d+\]\s")
 
 
 def clean_model_post(text: str) -> str:
-    """The post part of a completion: cut at the first scaffold line, drop note lines and
-    lines repeated verbatim (small models loop)."""
+    """The post part of a completion: cut at the first scaffold line, drop note lines, lines
+    and sentences said before (small models loop), and a last sentence the token cap cut off."""
     match = _TRAILING_SCAFFOLD.search(text)
     text = text[: match.start()] if match else text
     kept: list[str] = []
@@ -25,21 +26,61 @@ def clean_model_post(text: str) -> str:
             continue
         seen.add(key)
         kept.append(line.rstrip())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    post = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    return drop_unfinished_ending(drop_repeated_sentences(post))
+
+
+_LIST_MARKER = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_FINISHED = re.compile(r"[.!?…:;\"'”’)\]]\s*$")
+
+
+def drop_repeated_sentences(post: str) -> str:
+    """The post without any sentence it already said (list markers and case aside)."""
+    seen: set[str] = set()
+
+    def first_time(sentence: str) -> bool:
+        key = sentence_key(_LIST_MARKER.sub("", sentence))
+        if key and key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    return keep_sentences(post, first_time)
+
+
+def drop_unfinished_ending(post: str) -> str:
+    """The post without a last body sentence that stops mid-way (no closing punctuation: the
+    completion ran out of tokens); a post of one sentence is left as it is."""
+    body, tags = body_and_hashtags(post)
+    sentences = split_sentences(body)
+    if len(sentences) < 2 or _FINISHED.search(sentences[-1]):
+        return post
+    trimmed = remove_sentences(body, [sentences[-1]])
+    return f"{trimmed}\n\n{' '.join(tags)}" if tags else trimmed
 
 
 def remove_sentences(post: str, sentences: list[str]) -> str:
-    """The post without the given sentences (as fact-check quoted them); paragraphs that
-    become empty disappear."""
+    """The post without the given sentences (as fact-check quoted them); lines and paragraphs
+    that become empty disappear."""
     if not sentences:
         return post
-    targets = {_key(s) for s in sentences}
+    targets = {sentence_key(s) for s in sentences}
+    # Claims come back from fact-checking without list markers or hashtags: match by containment.
+    return keep_sentences(post, lambda sentence: not any(t and t in sentence_key(sentence) for t in targets))
+
+
+def keep_sentences(post: str, keep: Callable[[str], bool]) -> str:
+    """The post with only the sentences `keep` accepts, in order; each line and paragraph keeps
+    its place, and those left empty disappear."""
     kept_paragraphs = []
     for paragraph in paragraphs(post):
-        # Claims come back from fact-checking without list markers or hashtags: match by containment.
-        kept = [s for s in split_sentences(paragraph) if not any(t and t in _key(s) for t in targets)]
-        if kept:
-            kept_paragraphs.append("\n".join(kept) if "\n" in paragraph else " ".join(kept))
+        kept_lines = []
+        for line in paragraph.splitlines():
+            kept = [sentence for sentence in split_sentences(line) if keep(sentence)]
+            if kept:
+                kept_lines.append(" ".join(kept))
+        if kept_lines:
+            kept_paragraphs.append("\n".join(kept_lines))
     return "\n\n".join(kept_paragraphs)
 
 
@@ -56,6 +97,3 @@ def trim_to_words(post: str, max_words: int) -> str:
     trimmed = "\n\n".join(" ".join(b) for b in blocks)
     return f"{trimmed}\n\n{' '.join(tags)}" if tags else trimmed
 
-
-def _key(sentence: str) -> str:
-    return " ".join(sentence.split()).strip().lower()

@@ -25,7 +25,7 @@ from postgraph.stores.documents import DocumentStore, store_errors
 
 COLLECTION = "runs"
 RUN_STATUSES = (
-    "running", "done", "budget_exhausted", "no_evidence", "rejected", "failed", "awaiting_approval", "error",
+    "running", "done", "quoted", "abstained", "budget_exhausted", "no_evidence", "rejected", "failed", "awaiting_approval", "error",
 )
 MAX_COMMENT_CHARS = 2000
 

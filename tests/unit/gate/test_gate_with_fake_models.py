@@ -117,10 +117,13 @@ def test_fake_models_reordered_example_posts_pass(sample_index, embeddings, tmp_
     assert decision.passed and all(v.delta.mean == 0 for v in decision.metrics.values()), decision.problems
 
 
-def test_fake_models_a_drafter_past_3000_characters_without_hashtags_is_blocked(sample_index, embeddings, tmp_path):
-    """What a prompt that drops the hashtags and runs long makes a drafter write."""
+def test_fake_models_a_drafter_rambling_past_3000_characters_is_blocked(sample_index, embeddings, tmp_path):
+    """What a prompt that drops the length and the hashtags makes a drafter write: the same
+    story told seven times in other words (a verbatim repeat would be dropped by the post's
+    finishing pass, so each telling opens differently)."""
     paragraph = OWN_WORDS.rsplit("\n\n", 1)[0]
-    rambling = "\n\n".join([paragraph] * 7)
+    openings = ("", "Again: ", "Once more: ", "To repeat: ", "In other words: ", "Put simply: ", "Said differently: ")
+    rambling = "\n\n".join(opening + paragraph.replace("\n\n", f"\n\n{opening}") for opening in openings)
     assert len(rambling) > 3000 and "#" not in rambling
     baseline = run(OWN_WORDS, sample_index, embeddings, tmp_path)
     posts: list[str] = []
