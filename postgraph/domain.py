@@ -40,6 +40,9 @@ class Plan(BaseModel):
     requested_facts: list[str] = Field(
         default_factory=list, description="Facts the user explicitly asked to include."
     )
+    premises: list[str] = Field(
+        default_factory=list, description="Facts the request takes for granted, checked against the sources."
+    )
     queries: list[str] = Field(min_length=1, max_length=6, description="Retrieval queries.")
     target_words: int = Field(ge=30, le=500)
     tone: str = "clear, concrete, first person plural"
@@ -74,6 +77,15 @@ class ClaimCheck(BaseModel):
     reason: str = ""
     decided_by: str = Field(default="", description="The rule or model that decided the verdict.")
     passages: list[str] = Field(default_factory=list, description="The evidence passages the verdict rests on.")
+
+
+class CorrectedRequest(BaseModel):
+    """A premise of the request that a source contradicts, and the source's own words."""
+
+    premise: str
+    correction: str = Field(description="The source passage that gives the right value.")
+    chunk_id: str | None = None
+    source: str | None = None
 
 
 class NonClaim(BaseModel):

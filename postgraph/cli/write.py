@@ -50,6 +50,8 @@ def _show_outcome(outcome, as_json: bool) -> None:
     console.print()
     console.print(result.get("post") or "(no post)", markup=False, highlight=False)
     console.print()
+    if result.get("message"):
+        console.print(f"[yellow]{escape(result['message'])}[/]")
     if result.get("citations"):
         table = Table("claim", "chunk", "document", title="citations")
         for c in result["citations"]:
@@ -57,6 +59,9 @@ def _show_outcome(outcome, as_json: bool) -> None:
         console.print(table)
     for request in result.get("unsupported_requests") or []:
         console.print(f"[yellow]not supported by the sources:[/] {escape(request)}")
+    for corrected in result.get("corrected_requests") or []:
+        console.print(f"[yellow]corrected by the sources:[/] {escape(corrected['premise'])} -> "
+                      f"{escape(corrected['correction'])}")
     for claim in result.get("unverified_claims") or []:
         console.print(f"[red]unverified (accepted by the reviewer):[/] {escape(claim)}")
     console.print(budget_line(result.get("budget") or {}), markup=False)

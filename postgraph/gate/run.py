@@ -99,7 +99,9 @@ def write_case(writer: PostWriter, case: GoldenCase, settings: Settings, embed: 
     run = PostRun(post=post, status=values.get("status", ""),
                   citations=[Citation.model_validate(c) for c in values.get("citations", [])],
                   evidence=[Evidence.model_validate(e) for e in values.get("evidence", [])],
-                  unsupported_requests=list(values.get("unsupported_requests", [])))
+                  unsupported_requests=list(values.get("unsupported_requests", [])),
+                  corrected_requests=[c["premise"] if isinstance(c, dict) else c.premise
+                                      for c in values.get("corrected_requests", [])])
     documents = [item for path in case.paths() for item in file_evidence(path, settings)]
     return WrittenCase(case, run, documents, list(check_post(post, documents, embed).claims), seconds, dict(values))
 

@@ -1,8 +1,11 @@
 """The writing graph, top to bottom:
 
-    plan -> retrieve -> draft -> critique -> fact_check -> finalize [-> approve]
-                                    ^                |
-                                    +---- revise <---+   (until both pass, max_revisions, or budget)
+    plan -> retrieve -> check_request -> draft -> critique -> fact_check -> finalize [-> approve]
+                                                     ^                |
+                                                     +---- revise <---+   (until both pass, max_revisions, or budget)
+
+retrieve goes straight to finalize when nothing matches, check_request when the request rests
+on premises the sources do not support (status "abstained").
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from postgraph.graph import routing
 from postgraph.graph.context import Context
 from postgraph.graph.state import InputState, OutputState, State
 from postgraph.nodes.approve import approve
+from postgraph.nodes.check_request import check_request
 from postgraph.nodes.critique import critique
 from postgraph.nodes.draft import draft
 from postgraph.nodes.fact_check import fact_check
@@ -37,6 +41,7 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     builder = StateGraph(State, context_schema=Context, input_schema=InputState, output_schema=OutputState)
     builder.add_node(plan)
     builder.add_node(retrieve)
+    builder.add_node(check_request)
     builder.add_node(draft)
     builder.add_node(critique)
     builder.add_node(fact_check)
@@ -46,7 +51,8 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
 
     builder.add_edge(START, "plan")
     builder.add_edge("plan", "retrieve")
-    builder.add_conditional_edges("retrieve", routing.after_retrieve, ["draft", "finalize"])
+    builder.add_conditional_edges("retrieve", routing.after_retrieve, ["check_request", "finalize"])
+    builder.add_conditional_edges("check_request", routing.after_check_request, ["draft", "finalize"])
     builder.add_edge("draft", "critique")
     builder.add_edge("critique", "fact_check")
     builder.add_conditional_edges("fact_check", after_fact_check, ["revise", "finalize"])

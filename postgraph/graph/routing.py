@@ -9,8 +9,12 @@ from postgraph.graph.context import Context
 from postgraph.graph.state import State
 
 
-def after_retrieve(state: State) -> Literal["draft", "finalize"]:
-    return "finalize" if not state.get("evidence") else "draft"
+def after_retrieve(state: State) -> Literal["check_request", "finalize"]:
+    return "finalize" if not state.get("evidence") else "check_request"
+
+
+def after_check_request(state: State) -> Literal["draft", "finalize"]:
+    return "finalize" if state.get("status") == "abstained" else "draft"
 
 
 def after_fact_check(state: State, context: Context) -> Literal["revise", "finalize"]:

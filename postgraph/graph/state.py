@@ -16,6 +16,7 @@ from postgraph.domain import (
     BudgetUsage,
     Citation,
     ClaimCheck,
+    CorrectedRequest,
     CritiqueIssue,
     Evidence,
     NonClaim,
@@ -47,6 +48,9 @@ class OutputState(TypedDict, total=False):
     post: str
     citations: list[Citation]
     unsupported_requests: list[str]
+    corrected_requests: list[CorrectedRequest]
+    message: str
+    """What the writer tells the user besides the post: why it abstained and what the sources cover."""
     claim_checks: list[ClaimCheck]
     not_claims: list[NonClaim]
     unverified_claims: list[str]
@@ -72,7 +76,7 @@ class State(InputState, OutputState, total=False):
 # The pydantic models the state holds; checkpoints may contain only these besides builtins.
 # Checkpoints written before the shared records moved to postgraph.domain name them under
 # this module, which still imports them: both names are allowed, so old threads resume.
-RECORDS = (RequestFilters, Plan, Evidence, CritiqueIssue, ClaimCheck, Citation, BudgetUsage, NonClaim)
+RECORDS = (RequestFilters, Plan, Evidence, CritiqueIssue, ClaimCheck, Citation, BudgetUsage, NonClaim, CorrectedRequest)
 CHECKPOINT_TYPES = (
     *((cls.__module__, cls.__name__) for cls in (*RECORDS, Pins, ModelPin, RetrievalPin)),
     *((__name__, cls.__name__) for cls in RECORDS),

@@ -14,7 +14,7 @@ from typing import Any
 
 from postgraph.domain import ClaimCheck, Evidence
 from postgraph.factcheck.verdicts import Embed
-from postgraph.nodes.plan import WORDS, read_request
+from postgraph.post.request import WORDS, read_request
 from postgraph.quality.metrics import Expectations, PostRun, Score, score_metric
 from postgraph.stores.documents import DocumentStore
 

@@ -1,13 +1,12 @@
 """fact_check: every factual claim in the post against the evidence: numbers and names
 matched in code, embedding similarity, and an entailment check by the judge model when one
-is configured. Also names the user's requested facts that no source supports."""
+is configured (the request's own premises were checked before drafting: check_request)."""
 
 from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
 from postgraph.factcheck.citations import passes
-from postgraph.factcheck.verdicts import check_claims
 from postgraph.graph.context import Context
 from postgraph.graph.instrument import timed
 from postgraph.graph.judging import check_with_judge
@@ -24,8 +23,4 @@ def fact_check(state: State, runtime: Runtime[Context]) -> dict:
     update.update({"not_claims": checked.not_claims, "claim_checks": checks})
     if passes(checks) and len(post.split()) >= len(state.get("best_post", "").split()):
         update["best_post"] = post
-    if "unsupported_requests" not in state:
-        requested = state["plan"].requested_facts
-        request_checks = check_claims(requested, evidence, kit.embed_texts) if requested else []
-        update["unsupported_requests"] = [c.claim for c in request_checks if c.verdict != "supported"]
     return update

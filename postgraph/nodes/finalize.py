@@ -27,7 +27,7 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict:
     checks, not_claims = state.get("claim_checks", []), state.get("not_claims", [])
     notes: list[str] = []
     judging: dict = {}
-    if state.get("status") == "no_evidence":
+    if state.get("status") in ("no_evidence", "abstained"):
         post, checks, not_claims = "", [], []
     elif passes(checks):
         post = state["draft"]
@@ -64,7 +64,10 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict:
             if state.get("status") != "no_evidence"
             else state["plan"].requested_facts or [state["request"]]
         ),
+        "corrected_requests": state.get("corrected_requests", []),
     }
+    if state.get("status") == "no_evidence":
+        update["message"] = "No post was written: no source matches the request and its filters."
     if notes:
         update["notes"] = notes
     return update

@@ -1,9 +1,9 @@
 """plan: request -> Plan. What code can read from the request (length, audience, facts the
-user asked for) is parsed deterministically; the model only proposes the angle and key points."""
+user asked for, its premises: post/request.py) is parsed deterministically; the model only
+proposes the angle and key points."""
 
 from __future__ import annotations
 
-import re
 import time
 
 from langgraph.runtime import Runtime
@@ -16,47 +16,14 @@ from postgraph.graph.instrument import timed
 from postgraph.graph.kit import run_kit
 from postgraph.graph.state import State
 from postgraph.llm.structured import complete_structured
+from postgraph.post.request import read_request
 from postgraph.text import terms
-
-WORDS = re.compile(r"\b(\d{2,3})\s*(?:-| )?words?\b", re.I)
-AUDIENCE = re.compile(r"\bfor\s+([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,3}?)(?=\s*[,.;:]|\s+(?:about|with|in|on|that|who|\d)|\s*$)", re.I)
-# "include one number", "mention the 40% drop", "say that X": what the user insists on.
-REQUESTED = re.compile(r"\b(?:include|mention|cite|quote|say that|state that)\s+([^,.;]+)", re.I)
-# "include one number" asks for a kind of content, not for a particular fact.
-GENERIC_REQUEST = re.compile(
-    r"^(?:a|an|one|two|three|some|\d+)\s+(?:concrete\s+|real\s+|specific\s+)?"
-    r"(?:numbers?|statistics?|stats?|figures?|data points?|examples?|metrics?|facts?)$", re.I)
-TOPIC = re.compile(r"^\s*(?:write\s+)?(?:a|an|one)?\s*(?:linkedin\s+)?post\s+(?:about|on)\s+", re.I)
-
 
 class PlanIdeas(BaseModel):
     """The small part of the plan the model writes (constrained decoding is slow: keep it small)."""
 
     angle: str = Field(max_length=300)
     key_points: list[str] = Field(default_factory=list, max_length=3)
-
-
-def topic_of(request: str) -> str:
-    topic = TOPIC.sub("", request).strip()
-    for pattern in (WORDS, REQUESTED, AUDIENCE):
-        topic = pattern.sub("", topic)
-    topic = re.sub(r"\s{2,}", " ", topic).strip(" ,.;:")
-    # Removing "in 120 words" or "for SREs" can leave a dangling preposition behind.
-    topic = re.sub(r"(?:\s+\b(?:in|for|with|about|on|of)\b)+$", "", topic, flags=re.I)
-    return topic or request.strip()
-
-
-def read_request(request: str, default_words: int) -> dict:
-    words = WORDS.search(request)
-    audience = AUDIENCE.search(request)
-    return {
-        "target_words": max(30, min(500, int(words.group(1)))) if words else default_words,
-        "audience": audience.group(1).strip() if audience else "professionals on LinkedIn",
-        "requested_facts": [
-            fact for m in REQUESTED.finditer(request) if not GENERIC_REQUEST.match(fact := m.group(1).strip())
-        ],
-        "topic": topic_of(request),
-    }
 
 
 def sensible_ideas(ideas: PlanIdeas, request: str, fallback: PlanIdeas) -> PlanIdeas:
@@ -95,6 +62,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict:
         audience=parsed["audience"],
         key_points=ideas.key_points,
         requested_facts=parsed["requested_facts"],
+        premises=parsed["premises"],
         queries=queries,
         target_words=parsed["target_words"],
     )

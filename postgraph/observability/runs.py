@@ -95,6 +95,8 @@ def outcome_record(result: Mapping[str, Any], tally: RunTally, versions: Mapping
         "verdicts": dict(Counter(c["verdict"] for c in checks)),
         "citations": len(result.get("citations") or []),
         "unsupported_requests": list(result.get("unsupported_requests") or []),
+        "corrected_requests": [_field(c, "premise", "") for c in result.get("corrected_requests") or []],
+        "message": result.get("message") or "",
         "unverified_claims": list(result.get("unverified_claims") or []),
         "notes": list(result.get("notes") or []),
         "post": (result.get("awaiting_approval") or {}).get("post") if result.get("awaiting_approval") else result.get("post"),

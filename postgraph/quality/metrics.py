@@ -171,14 +171,16 @@ def _same_source(source: str, main: str) -> bool:
     return source == main or source.rsplit("/", 1)[-1] == main.rsplit("/", 1)[-1]
 
 
-def abstention_score(post: str, status: str, unsupported_requests: Sequence[str], should_abstain: bool) -> Score:
-    """A request the sources cannot answer is declined (no post, or the missing facts named);
-    an answerable one gets a post."""
-    declined = status == "no_evidence" or not post.strip() or bool(unsupported_requests)
+def abstention_score(post: str, status: str, unsupported_requests: Sequence[str], should_abstain: bool,
+                     corrected_requests: Sequence[str] = ()) -> Score:
+    """A request the sources cannot answer is declined (no post, or the missing or contradicted
+    premises named); an answerable one gets a post."""
+    declined = (status in ("no_evidence", "abstained") or not post.strip() or bool(unsupported_requests)
+                or bool(corrected_requests))
     passed = declined if should_abstain else bool(post.strip()) and status != "no_evidence"
     return Score("abstention", float(passed), passed,
                  {"should_abstain": should_abstain, "declined": declined, "status": status,
-                  "unsupported_requests": list(unsupported_requests)})
+                  "unsupported_requests": list(unsupported_requests), "corrected_requests": list(corrected_requests)})
 
 
 def style_profile(text: str) -> dict[str, float]:
@@ -241,6 +243,8 @@ class PostRun:
     citations: Sequence[Citation] = ()
     evidence: Sequence[Evidence] = ()
     unsupported_requests: Sequence[str] = ()
+    corrected_requests: Sequence[str] = ()
+    """The request's premises a source contradicted."""
 
 
 @dataclass(frozen=True)
@@ -280,7 +284,8 @@ def score_metric(name: str, run: PostRun, expected: Expectations, checks: Sequen
     if name == "coherence":
         return coherence_score(checks, documents, expected.main_document)
     if name == "abstention":
-        return abstention_score(post, run.status, run.unsupported_requests, expected.should_abstain)
+        return abstention_score(post, run.status, run.unsupported_requests, expected.should_abstain,
+                                run.corrected_requests)
     if name == "style":
         return style_score(post, examples)
     if name == "relevance":

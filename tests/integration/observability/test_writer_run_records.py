@@ -37,7 +37,7 @@ def test_a_write_records_versions_timings_model_calls_budget_and_verdicts(make_w
     assert record["kind"] == "write" and record["status"] == "done" and record["request"] == REQUEST
     assert record["versions"] == result["versions"]
     assert record["versions"]["model.drafter"] == "fake:drafter" and "prompt.draft" in record["versions"]
-    assert set(record["timings"]) == {"plan", "retrieve", "draft", "critique", "fact_check", "finalize"}
+    assert set(record["timings"]) == {"plan", "retrieve", "check_request", "draft", "critique", "fact_check", "finalize"}
     assert record["model_calls"] == 3 and record["tokens"] == result["budget"]["tokens"]
     called = [(s["node"], s["model_calls"], s.get("model")) for s in record["steps"] if s["model_calls"]]
     assert called == [("plan", 1, "fake:planner"), ("draft", 1, "fake:drafter"), ("critique", 1, "fake:critic")]

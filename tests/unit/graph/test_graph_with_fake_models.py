@@ -34,7 +34,7 @@ def test_fake_models_happy_path_finishes_in_one_pass(make_writer) -> None:
     assert any("0.87 to 0.71" in claim for claim in cited)
     assert all(c["chunk_id"].startswith("doc_retrieval-eval-regression:c") for c in cited.values())
     assert all(c["verdict"] == "supported" for c in result["claim_checks"])
-    assert set(result["timings"]) == {"plan", "retrieve", "draft", "critique", "fact_check", "finalize"}
+    assert set(result["timings"]) == {"plan", "retrieve", "check_request", "draft", "critique", "fact_check", "finalize"}
     assert result["budget"]["model_calls"] == 3 and result["budget"]["exhausted"] is None
     assert result["versions"]["model.drafter"] == "fake:drafter"
     assert result["versions"]["prompt.draft"].startswith("draft@1#")
@@ -110,6 +110,29 @@ def test_fake_models_unsupported_request_is_named_not_invented(make_writer) -> N
     result = writer.write(request).as_dict()
     assert result["unsupported_requests"] == ["the 73% cost cut at Brightline Shipping"]
     assert "73%" not in result["post"]
+
+
+def test_fake_models_a_request_resting_on_an_unsupported_premise_abstains_before_drafting(make_writer) -> None:
+    writer = make_writer(planner=[PLAN], drafter=["We raised 48 million dollars from Sequoia."])
+    result = writer.write("Write a post announcing that our company raised 48 million dollars from Sequoia "
+                          "last Tuesday.").as_dict()
+    assert result["status"] == "abstained" and result["post"] == ""
+    assert result["unsupported_requests"] == ["our company raised 48 million dollars from Sequoia last Tuesday"]
+    assert "Sequoia" in result["message"] and "closest sources are about" in result["message"]
+    assert "draft" not in result["timings"] and result["budget"]["model_calls"] == 1  # the planner only
+
+
+def test_fake_models_a_contradicted_premise_is_corrected_from_the_source(make_writer) -> None:
+    wrong_plan = json.dumps({"angle": "Recall@10 fell to 0.42 after the chunking change", "key_points": []})
+    writer = make_writer(planner=[wrong_plan], drafter=[GOOD], critic=[NO_ISSUES])
+    outcome = writer.write("a post about how recall@10 fell to 0.42 after the chunking change, 50 words")
+    result = outcome.as_dict()
+    [corrected] = result["corrected_requests"]
+    assert corrected["premise"] == "recall@10 fell to 0.42 after the chunking change"
+    assert "0.71" in corrected["correction"] and corrected["source"].endswith("retrieval-eval-regression.md")
+    assert result["status"] == "done" and "0.42" not in result["post"] and "0.71" in result["post"]
+    plan = writer.snapshot(outcome.thread_id).values["plan"]
+    assert "0.42" not in plan.angle and any("0.71" in point for point in plan.key_points)  # the drafter never saw 0.42
 
 
 def test_fake_models_no_evidence_abstains(make_writer) -> None:

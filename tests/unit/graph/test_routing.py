@@ -2,7 +2,7 @@
 
 from postgraph.domain import ClaimCheck, CritiqueIssue
 from postgraph.graph.context import Context
-from postgraph.graph.routing import after_fact_check, after_finalize, after_retrieve
+from postgraph.graph.routing import after_check_request, after_fact_check, after_finalize, after_retrieve
 
 OK = ClaimCheck(claim="a", verdict="supported", chunk_id="c")
 BAD = ClaimCheck(claim="b", verdict="unsupported")
@@ -11,7 +11,12 @@ ISSUE = CritiqueIssue(code="no_hook", problem="p", instruction="i")
 
 def test_after_retrieve() -> None:
     assert after_retrieve({"evidence": []}) == "finalize"
-    assert after_retrieve({"evidence": ["x"]}) == "draft"
+    assert after_retrieve({"evidence": ["x"]}) == "check_request"
+
+
+def test_after_check_request() -> None:
+    assert after_check_request({"status": "running"}) == "draft"
+    assert after_check_request({"status": "abstained"}) == "finalize"
 
 
 def test_after_fact_check_routes() -> None:

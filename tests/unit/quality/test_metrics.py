@@ -90,9 +90,16 @@ def test_length_and_coverage():
     (GOOD, "done", [], True, False),
     (GOOD, "done", [], False, True),
     ("", "no_evidence", [], False, False),
+    ("", "abstained", ["our Series B"], True, True),
+    ("", "abstained", ["the 4-minute rollback"], False, False),
 ])
 def test_abstention(post, status, named, should, passed):
     assert abstention_score(post, status, named, should).passed is passed
+
+
+def test_a_false_premise_corrected_from_the_source_counts_as_declined():
+    corrected = abstention_score(GOOD, "done", [], True, ["recall@10 fell to 0.42"])
+    assert corrected.passed and corrected.details["corrected_requests"] == ["recall@10 fell to 0.42"]
 
 
 def test_style_is_closer_for_a_post_written_like_the_examples_than_for_a_wall_of_text():
