@@ -70,7 +70,7 @@ class State(InputState, OutputState, total=False):
     best_post: str
     started_at: float
     focus: str
-    """The source the post is about (retrieve chose it); absent for a roundup or comparison."""
+    """The source the post is about (retrieve chose it); "" for a roundup or comparison."""
 
 
 # The pydantic models the state holds; checkpoints may contain only these besides builtins.

@@ -13,13 +13,13 @@ they read as statements they are not.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable
 
 import numpy as np
 
 from postgraph.domain import Evidence, Plan
 from postgraph.factcheck.passages import chunk_position
+from postgraph.search.focus import main_source
 from postgraph.post.finish import HOOK_MAX_CHARS, finish_post
 from postgraph.text import body_and_hashtags, sentence_key, split_sentences, word_count
 
@@ -27,14 +27,6 @@ HAS_NUMBER = re.compile(r"\d")
 # A sentence a reader can take out of its place: it starts like one and ends with a full stop.
 READABLE = re.compile(r"^[\"'“(]?[A-Z0-9].*[.!][\"'”)]?$")
 Embed = Callable[[list[str]], list[list[float]]]
-
-
-def main_source(evidence: list[Evidence]) -> str | None:
-    """The source most of the evidence comes from, by summed retrieval score (first on ties)."""
-    totals: dict[str, float] = defaultdict(float)
-    for item in evidence:
-        totals[item.source] += max(item.score, 1e-6)
-    return max(totals, key=lambda source: totals[source]) if totals else None
 
 
 def candidate_sentences(evidence: list[Evidence], source: str | None = None) -> list[str]:

@@ -306,3 +306,17 @@ def test_fake_models_without_a_judge_a_paraphrase_stays_supported_by_similarity(
     done = writer.resume(waiting.thread_id, decision={"action": "edit", "post": EDIT_WITH_PARAPHRASE}).as_dict()
     assert SIMILAR_ONLY in done["post"]
     assert [c["decided_by"] for c in done["claim_checks"] if c["claim"] == SIMILAR_ONLY] == ["similarity"]
+
+
+def test_fake_models_evidence_comes_from_one_source_unless_a_comparison_is_asked(make_writer) -> None:
+    writer = make_writer(planner=[PLAN, PLAN], drafter=[GOOD, GOOD], critic=[NO_ISSUES, NO_ISSUES])
+    focused = writer.write(REQUEST)
+    values = writer.snapshot(focused.thread_id).values
+    assert {e.source for e in values["evidence"]} == {values["focus"]} and len(values["evidence"]) >= 3
+    assert values["focus"].endswith("retrieval-eval-regression.md")
+
+    compared = writer.write("compare how the retrieval regression and the prompt rollback were caught, 80 words")
+    values = writer.snapshot(compared.thread_id).values
+    sources = [e.source for e in values["evidence"]]
+    assert values["focus"] == "" and len(set(sources)) >= 2
+    assert sources == sorted(sources, key=sources.index)  # each source's notes together
