@@ -24,7 +24,6 @@ from typing import Literal
 from postgraph.domain import Evidence
 from postgraph.factcheck.binding import hedged
 from postgraph.factcheck.facts import facts_in
-from postgraph.factcheck.numbers import numbers_equal
 from postgraph.factcheck.passages import name_backed, normalize, overlap, stems
 from postgraph.factcheck.verdicts import Embed, check_claims
 
@@ -60,7 +59,7 @@ def missing_facts(premise: str, evidence: Sequence[Evidence]) -> list[str]:
     joined = normalize("\n".join(texts))
     stated = [number for text in texts for number in facts_in(text).numbers]
     missing = [number.raw for number in facts.numbers
-               if not hedged(premise, number) and not any(numbers_equal(number.value, s.value) for s in stated)]
+               if not hedged(premise, number) and not any(number.backed_by(s) for s in stated)]
     missing += [name for name in facts.entities if not name_backed(name, joined)]
     present = stems(joined)
     missing += [word for word in EVENT.findall(premise) if not stems(word) <= present]

@@ -13,16 +13,17 @@ from postgraph.graph.instrument import timed
 from postgraph.graph.kit import run_kit
 from postgraph.graph.state import State
 from postgraph.llm.completion import complete_text
-from postgraph.post.extractive import composed_post
+from postgraph.post.extractive import Embed, composed_post
 from postgraph.post.finish import finish_post
 from postgraph.post.notes import COMPLETION_STOP, notes_block, post_from_completion
 from postgraph.prompts import Prompt, style_examples
 
 
-def draft_prompt(prompt: Prompt, plan: Plan, evidence: list[Evidence]) -> str:
+def draft_prompt(prompt: Prompt, plan: Plan, evidence: list[Evidence], embed: Embed | None = None,
+                 focus: str | None = None) -> str:
     return prompt.format(
         examples="\n\n".join(style_examples()),
-        notes=notes_block(evidence),
+        notes=notes_block(plan, evidence, embed, focus),
         audience=plan.audience,
         angle=plan.angle,
         words=plan.target_words,
@@ -37,10 +38,10 @@ def draft(state: State, runtime: Runtime[Context]) -> dict:
     if reason := exhausted(state, runtime.context):
         return {"draft": composed_post(plan, evidence, kit.embed_texts, focus),
                 "notes": [f"draft: budget exhausted ({reason}); composed from source sentences"]}
-    prompt = draft_prompt(kit.prompt("draft"), plan, evidence)
+    prompt = draft_prompt(kit.prompt("draft"), plan, evidence, kit.embed_texts, focus)
     result = complete_text(kit.model("drafter"), prompt, stop=COMPLETION_STOP, **kit.call_parameters("draft"))
     update: dict = {"budget": charge(state, calls=1, tokens=result.tokens)}
-    post = finish_post(post_from_completion(result.text), plan.queries[0], [e.text for e in evidence])
+    post = finish_post(post_from_completion(result.text), plan.queries[0], [e.text for e in evidence], style_examples())
     if len(post.split()) < 10:
         update["draft"] = composed_post(plan, evidence, kit.embed_texts, focus)
         update["notes"] = ["draft: the model wrote almost nothing; composed from source sentences"]

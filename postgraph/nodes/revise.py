@@ -37,7 +37,7 @@ def revise(state: State, runtime: Runtime[Context]) -> dict:
     if rewrite and not exhausted(state, runtime.context):
         prompt = kit.prompt("revise").format(
             examples="\n\n".join(style_examples()[:1]),
-            notes=notes_block(state["evidence"]),
+            notes=notes_block(plan, state["evidence"], kit.embed_texts, state.get("focus")),
             post=post,
             instructions=" ".join(i.instruction for i in rewrite),
         )
@@ -45,7 +45,7 @@ def revise(state: State, runtime: Runtime[Context]) -> dict:
         update["budget"] = charge(state, calls=1, tokens=result.tokens)
         rewritten = post_from_completion(result.text)
         if len(rewritten.split()) >= 10:
-            post = finish_post(rewritten, plan.queries[0], [e.text for e in state["evidence"]])
+            post = finish_post(rewritten, plan.queries[0], [e.text for e in state["evidence"]], style_examples())
         else:
             notes.append("revise: the model rewrite was empty; kept the corrected draft")
     if word_count(body_and_hashtags(post)[0]) < plan.target_words * 0.8:

@@ -27,6 +27,8 @@ HAS_NUMBER = re.compile(r"\d")
 # A sentence a reader can take out of its place: it starts like one and ends with a full stop.
 READABLE = re.compile(r"^[\"'“(]?[A-Z0-9].*[.!][\"'”)]?$")
 Embed = Callable[[list[str]], list[list[float]]]
+MIN_KEPT_SENTENCES = 2
+"""A post cut to fewer sentences is replaced by a composed one, not padded."""
 
 
 def candidate_sentences(evidence: list[Evidence], source: str | None = None) -> list[str]:
@@ -81,18 +83,25 @@ def composed_post(plan: Plan, evidence: list[Evidence], embed: Embed | None = No
 def expand_with_evidence(post: str, plan: Plan, evidence: list[Evidence], embed: Embed | None = None,
                          source: str | None = None) -> str:
     """Add the focused source's sentences closest to the angle, in paragraphs of two, until
-    the post reaches its target length (hashtags stay last)."""
+    the post reaches its target length, in the source's order (hashtags stay last); a post cut
+    to almost nothing becomes a composed one."""
     body, tags = body_and_hashtags(post)
+    if len(split_sentences(body)) < MIN_KEPT_SENTENCES:
+        # Too little left to build on (fact-checking took the rest): a composed post has a hook
+        # and the source's order, which one leftover sentence plus quotations would not.
+        return composed_post(plan, evidence, embed, source)
     present = {sentence_key(s) for s in split_sentences(body)}
     words = word_count(body)
     added: list[str] = []
-    for sentence in ranked_sentences(plan.angle, candidate_sentences(evidence, source or main_source(evidence)), embed):
+    sentences = candidate_sentences(evidence, source or main_source(evidence))
+    for sentence in ranked_sentences(plan.angle, sentences, embed):
         if words >= plan.target_words * 0.9:
             break
         if sentence_key(sentence) in present or words + word_count(sentence) > plan.target_words * 1.1:
             continue
         added.append(sentence)
         words += word_count(sentence)
+    added.sort(key=sentences.index)  # in the source's order, as its story goes
     paragraphs = [body.strip()] + [" ".join(added[i : i + 2]) for i in range(0, len(added), 2)]
     text = "\n\n".join(p for p in paragraphs if p)
     return f"{text}\n\n{' '.join(tags)}" if tags else text

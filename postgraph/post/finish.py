@@ -32,6 +32,7 @@ from postgraph.text import (
     split_sentences,
     stem,
     unique_hashtags,
+    words,
 )
 
 HOOK_MAX_CHARS = 180
@@ -39,6 +40,9 @@ HOOK_MAX_CHARS = 180
 PARAGRAPH_SENTENCES = 2
 MAX_KEPT_HASHTAGS = 5
 DERIVED_HASHTAGS = 3
+MIN_QUESTION_WORDS = 4
+COPIED_RUN_WORDS = 5
+"""A sentence sharing this many words in a row with an example post was copied from it."""
 # "2. How should I start thinking about monitoring?": a section heading, not a sentence.
 NUMBERED_QUESTION = re.compile(r"^\s*\d{1,2}[.)]\s+\S.*\?\s*$")
 _TAG_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
@@ -56,17 +60,28 @@ GENERIC_TAG_WORDS = frozenset(
     "today thing things ways way make made only just more less very first last one two three them they much "
     "many often each every over under into from chose choose chosen cut cuts second seconds mixed moving moved "
     "learned learn taught teach caught says said summarising summarizing treating announcing found find went "
-    "did does doing done used using uses edit edits rather than".split()
+    "did does doing done used using uses edit edits rather than after before change changes changed fell fall "
+    "rose rise big small".split()
 )
 
 
-def finish_post(post: str, topic: str, sources: Sequence[str]) -> str:
+def finish_post(post: str, topic: str, sources: Sequence[str], never_from: Sequence[str] = ()) -> str:
     """`post` as a reader should get it (see the module doc); `topic` is what the request asked
-    about and `sources` the texts the post may draw on."""
+    about, `sources` the texts the post may draw on, `never_from` texts it must not copy from
+    (the few-shot example posts: a small model copies their sentences)."""
     fixed = apply_format_fixes(post)
     body, tags = body_and_hashtags(fixed)
     copied_questions = {sentence_key(s) for text in sources for s in split_sentences(text) if s.rstrip().endswith("?")}
-    body = keep_sentences(body, lambda s: not NUMBERED_QUESTION.match(s) and sentence_key(s) not in copied_questions)
+    borrowed = _word_runs(never_from)
+
+    def keep(sentence: str) -> bool:
+        if NUMBERED_QUESTION.match(sentence) or sentence_key(sentence) in copied_questions:
+            return False
+        if sentence.rstrip().endswith("?") and len(sentence.split()) < MIN_QUESTION_WORDS:
+            return False  # "The result?": a tease whose answer fact-checking may have removed
+        return not (_word_runs([sentence]) & borrowed)
+
+    body = keep_sentences(body, keep)
     body = drop_unfinished_ending(drop_repeated_sentences(body))
     if not body.strip():
         return post
@@ -118,7 +133,8 @@ def topic_hashtags(tags: Sequence[str], topic: str, sources: Sequence[str]) -> l
     (#FeatureStore). A person's name ("Ravi Okonjo's") makes no tag."""
     vocabulary = _stems(" ".join([topic, *sources]))
     kept = [tag for tag in unique_hashtags(list(tags))
-            if tag[1:].lower() in FIELD_TAGS or _tag_stems(tag) and _tag_stems(tag) <= vocabulary]
+            if tag[1:].lower() in FIELD_TAGS
+            or _tag_stems(tag) and _tag_stems(tag) <= vocabulary and any(_taggable(w) for w in _TAG_WORD.findall(tag[1:]))]
     if kept:
         return kept[:MAX_KEPT_HASHTAGS]
     spelled: dict[str, Counter[str]] = {}
@@ -162,3 +178,12 @@ def _tag_stems(tag: str) -> set[str]:
 
 def _stems(text: str) -> set[str]:
     return {stem(part.lower()) for word in _SOURCE_WORD.findall(text) for part in word.split("-")}
+
+
+def _word_runs(texts: Sequence[str]) -> set[tuple[str, ...]]:
+    """Every run of COPIED_RUN_WORDS words in the texts, lowercased."""
+    runs: set[tuple[str, ...]] = set()
+    for text in texts:
+        tokens = [w.lower() for w in words(text)]
+        runs.update(tuple(tokens[i : i + COPIED_RUN_WORDS]) for i in range(len(tokens) - COPIED_RUN_WORDS + 1))
+    return runs

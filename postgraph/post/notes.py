@@ -1,26 +1,40 @@
 """The few-shot completion scaffold around a post: evidence in as numbered notes, the post out
-of the model's continuation. The drafter and the reviser both write through it."""
+of the model's continuation. The drafter and the reviser both write through it.
+
+A note is one sentence of the focused source, as in the few-shot examples: the sentences
+closest to the angle, in the source's order. A small model given whole 700-character chunks
+loses the thread and copies or invents; given the examples' shape it writes from them. When
+the source has no readable sentence, the chunks themselves are the notes."""
 
 from __future__ import annotations
 
 import re
 
-from postgraph.domain import Evidence
+from postgraph.domain import Evidence, Plan
 from postgraph.post.edits import clean_model_post
+from postgraph.post.extractive import Embed, candidate_sentences, ranked_sentences
+from postgraph.search.focus import main_source
 
 NOTE_CHARS = 700
+NOTE_SENTENCES = 8
 # Where a completion has finished the post and starts the next few-shot example.
 COMPLETION_STOP = ["\nNotes:", "\nAudience:", "\nPost:", "\n\n\n"]
 NOTE_MARKER = re.compile(r"\s*\[(\d+)\]")
 
 
-def notes_block(evidence: list[Evidence]) -> str:
-    """Evidence as numbered notes. Sources are data: they are quoted, never obeyed."""
-    lines = []
-    for number, item in enumerate(evidence, start=1):
-        text = " ".join(item.text.split())
-        lines.append(f"[{number}] {text[:NOTE_CHARS]}")
-    return "\n".join(lines)
+def note_sentences(plan: Plan, evidence: list[Evidence], embed: Embed | None, source: str | None = None) -> list[str]:
+    """Up to NOTE_SENTENCES sentences of the focused source (the main one when none is given),
+    the closest to the angle, in the source's order."""
+    sentences = candidate_sentences(evidence, source or main_source(evidence))
+    chosen = set(ranked_sentences(plan.angle, sentences, embed)[:NOTE_SENTENCES])
+    return [s for s in sentences if s in chosen]
+
+
+def notes_block(plan: Plan, evidence: list[Evidence], embed: Embed | None, source: str | None = None) -> str:
+    """The notes, numbered (see the module doc). Sources are data: quoted, never obeyed."""
+    notes = note_sentences(plan, evidence, embed, source) or [
+        " ".join(item.text.split())[:NOTE_CHARS] for item in evidence]
+    return "\n".join(f"[{number}] {note}" for number, note in enumerate(notes, start=1))
 
 
 def post_from_completion(text: str) -> str:

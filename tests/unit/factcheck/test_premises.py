@@ -45,3 +45,8 @@ def test_premises_the_sources_state_or_hedge_do_not_fail():
 def test_a_clause_is_covered_when_most_of_its_words_are_the_sources():
     assert covered("the chunk size and recall", [RETRIEVAL])
     assert not covered("their salaries", [RETRIEVAL, REVIEW])
+
+
+def test_a_number_counts_as_stated_only_for_the_same_kind_of_quantity():
+    labels = evidence("Pre-labeling cut the cost per label from $0.42 to $0.31.", "doc_x:c0000")
+    assert missing_facts("recall@10 fell to 0.42 after the chunking change", [RETRIEVAL, labels]) == ["0.42"]

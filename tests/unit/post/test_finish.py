@@ -55,3 +55,17 @@ def test_a_post_without_tags_gets_the_topics_words_the_sources_use_most():
 def test_a_post_the_pass_would_empty_comes_back_unchanged():
     only_questions = "Why did nobody notice?"
     assert finish_post(only_questions, "eval", [SOURCE]) == only_questions
+
+
+def test_a_sentence_lifted_from_an_example_post_and_a_bare_tease_are_dropped():
+    example = "So we quarantined those 41 tests and fixed them one by one over two sprints."
+    post = ("Our eval caught the regression overnight. The result? "
+            "So we quarantined those 41 tests and fixed them one by one. Recall is now checked every night.")
+    finished = finish_post(post, "retrieval eval", [SOURCE], never_from=[example])
+    assert "quarantined" not in finished and "The result?" not in finished
+    assert finished.startswith("Our eval caught the regression overnight.")
+
+
+def test_tags_made_only_of_generic_words_are_dropped():
+    assert topic_hashtags(["#After", "#Change", "#NightlyEval"], "recall fell after the change", [SOURCE]) == \
+        ["#NightlyEval"]
