@@ -23,9 +23,9 @@ def retrieve(state: State, runtime: Runtime[Context]) -> dict:
     strategy = kit.retrieval  # the pinned strategy, with the context's overrides
     filters = strategy.filters_for(state.get("filters"))
 
-    def search(within: RequestFilters | None):
+    def search(within: RequestFilters | None, **overrides):
         return hybrid_search(kit.index, kit.embeddings, kit.sparse, plan.queries, filters=within,
-                             **strategy.search_parameters())
+                             **{**strategy.search_parameters(), **overrides})
 
     evidence = search(filters)
     if not evidence:
@@ -35,5 +35,6 @@ def retrieve(state: State, runtime: Runtime[Context]) -> dict:
     if focus is None:
         return {"evidence": grouped_by_source(evidence), "focus": ""}
     within = (filters or RequestFilters()).model_copy(update={"sources": [focus]})
-    focused = [item for item in search(within) if item.source == focus]
+    # Every chunk of the chosen source is on its topic: no relevance floor, MMR picks among them.
+    focused = [item for item in search(within, relevance_floor=0.0) if item.source == focus]
     return {"evidence": focused or [item for item in evidence if item.source == focus], "focus": focus}

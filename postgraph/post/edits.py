@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from postgraph.text import body_and_hashtags, paragraphs, sentence_key, split_sentences, word_count
+from postgraph.text import body_and_hashtags, paragraphs, sentence_key, split_sentences, stem, terms, word_count
 
 # Lines a completion model continues with after the post: the next few-shot example.
 _TRAILING_SCAFFOLD = re.compile(r"^(?:Notes|Audience|Angle|Length|Post|Earlier draft|Instructions)\s*:", re.M)
@@ -30,22 +30,44 @@ def clean_model_post(text: str) -> str:
     return drop_unfinished_ending(drop_repeated_sentences(post))
 
 
+NEAR_MIN_TERMS = 4
+NEAR_SHARE = 0.7
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _FINISHED = re.compile(r"[.!?…:;\"'”’)\]]\s*$")
 
 
 def drop_repeated_sentences(post: str) -> str:
-    """The post without any sentence it already said (list markers and case aside)."""
-    seen: set[str] = set()
+    """The post without any sentence it already said, word for word or nearly (see `repeats`)."""
+    said: list[str] = []
 
     def first_time(sentence: str) -> bool:
-        key = sentence_key(_LIST_MARKER.sub("", sentence))
-        if key and key in seen:
+        if repeats(sentence, said):
             return False
-        seen.add(key)
+        said.append(sentence)
         return True
 
     return keep_sentences(post, first_time)
+
+
+def repeats(sentence: str, said: list[str]) -> bool:
+    """True when `sentence` says again one of `said`: the same words (list markers and case
+    aside), or, for sentences of at least NEAR_MIN_TERMS content words, NEAR_SHARE of their
+    stems in common ("Training data is rebuilt ..." and "Train data is rebuilt ...")."""
+    key = sentence_key(_LIST_MARKER.sub("", sentence))
+    if not key:
+        return False
+    own = _stems(sentence)
+    for earlier in said:
+        if key == sentence_key(_LIST_MARKER.sub("", earlier)):
+            return True
+        other = _stems(earlier)
+        if min(len(own), len(other)) >= NEAR_MIN_TERMS and len(own & other) >= NEAR_SHARE * len(own | other):
+            return True
+    return False
+
+
+def _stems(sentence: str) -> set[str]:
+    return {stem(term) for term in terms(sentence)}
 
 
 def drop_unfinished_ending(post: str) -> str:

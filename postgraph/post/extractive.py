@@ -20,6 +20,7 @@ import numpy as np
 from postgraph.domain import Evidence, Plan
 from postgraph.factcheck.passages import chunk_position
 from postgraph.search.focus import main_source
+from postgraph.post.edits import repeats
 from postgraph.post.finish import HOOK_MAX_CHARS, finish_post
 from postgraph.text import body_and_hashtags, sentence_key, split_sentences, word_count
 
@@ -90,16 +91,17 @@ def expand_with_evidence(post: str, plan: Plan, evidence: list[Evidence], embed:
         # Too little left to build on (fact-checking took the rest): a composed post has a hook
         # and the source's order, which one leftover sentence plus quotations would not.
         return composed_post(plan, evidence, embed, source)
-    present = {sentence_key(s) for s in split_sentences(body)}
+    present = split_sentences(body)
     words = word_count(body)
     added: list[str] = []
     sentences = candidate_sentences(evidence, source or main_source(evidence))
     for sentence in ranked_sentences(plan.angle, sentences, embed):
         if words >= plan.target_words * 0.9:
             break
-        if sentence_key(sentence) in present or words + word_count(sentence) > plan.target_words * 1.1:
+        if repeats(sentence, present) or words + word_count(sentence) > plan.target_words * 1.1:
             continue
         added.append(sentence)
+        present.append(sentence)
         words += word_count(sentence)
     added.sort(key=sentences.index)  # in the source's order, as its story goes
     paragraphs = [body.strip()] + [" ".join(added[i : i + 2]) for i in range(0, len(added), 2)]

@@ -29,3 +29,13 @@ def test_removing_a_sentence_keeps_the_others_on_their_line():
     post = "First point. Second point.\nThird point on its own line.\n\nA new paragraph."
     assert remove_sentences(post, ["Second point."]) == "First point.\nThird point on its own line.\n\nA new paragraph."
     assert remove_sentences(post, ["A new paragraph."]) == "First point. Second point.\nThird point on its own line."
+
+
+def test_a_sentence_said_again_in_other_words_is_dropped_but_a_different_one_is_kept():
+    post = ("Training data is rebuilt from the same event log, so both are computed by one piece of code. "
+            "Train data is rebuilt from the same event log, so both are computed by one piece of code.\n\n"
+            "Our fraud team serves a 350M-parameter scoring model. The fraud team has a 350M-parameter scoring model. "
+            "The fraud team chose the server it could debug.")
+    assert clean_model_post(post) == (
+        "Training data is rebuilt from the same event log, so both are computed by one piece of code.\n\n"
+        "Our fraud team serves a 350M-parameter scoring model. The fraud team chose the server it could debug.")
