@@ -30,6 +30,10 @@ from postgraph.llm.results import Completion, usage
 T = TypeVar("T", bound=BaseModel)
 
 STRUCTURED_MAX_TOKENS = 160  # constrained decoding runs at ~7 tok/s on the embedded model
+STRUCTURED_TOKEN_CEILING = 480
+"""The most a structured call may spend: a model looping on one character inside a string
+("10000...") writes a token per character, so the cap must let the grammar close the longest
+strings the schema allows (`token_cap`), but not without bound."""
 
 log = logging.getLogger(__name__)
 
@@ -203,5 +207,27 @@ def completion_call(
 def complete_structured(model: BaseChatModel, prompt: str, schema: type[T], *, degraded: T) -> StructuredResult[T]:
     """The structured call the nodes make: a completion prompt decoded under `schema` at
     temperature 0 with a small token cap, validated, retried once, then degraded."""
-    call = completion_call(model, prompt, schema, max_tokens=STRUCTURED_MAX_TOKENS, temperature=0.0)
+    call = completion_call(model, prompt, schema, max_tokens=token_cap(schema), temperature=0.0)
     return invoke_structured(call, schema, degraded=degraded, label=schema.__name__)
+
+
+def token_cap(schema: type[BaseModel]) -> int:
+    """Tokens enough for the longest JSON the schema allows, at one token a character (the
+    worst case), between STRUCTURED_MAX_TOKENS and STRUCTURED_TOKEN_CEILING."""
+    worst = _longest_json(schema.model_json_schema())
+    return max(STRUCTURED_MAX_TOKENS, min(STRUCTURED_TOKEN_CEILING, worst))
+
+
+def _longest_json(node: dict[str, Any], defs: dict[str, Any] | None = None) -> int:
+    defs = defs if defs is not None else node.get("$defs", {})
+    if "$ref" in node:
+        return _longest_json(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+    kind = node.get("type")
+    if kind == "object":
+        properties = node.get("properties", {})
+        return 2 + sum(len(name) + 6 + _longest_json(value, defs) for name, value in properties.items())
+    if kind == "array":
+        return 2 + node.get("maxItems", 8) * (2 + _longest_json(node.get("items", {}), defs))
+    if kind == "string":
+        return 2 + node.get("maxLength", STRUCTURED_TOKEN_CEILING)
+    return 24  # a number, a boolean, null

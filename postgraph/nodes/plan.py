@@ -5,6 +5,7 @@ proposes the angle and key points."""
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
@@ -22,8 +23,9 @@ from postgraph.text import terms
 class PlanIdeas(BaseModel):
     """The small part of the plan the model writes (constrained decoding is slow: keep it small)."""
 
-    angle: str = Field(max_length=300)
-    key_points: list[str] = Field(default_factory=list, max_length=3)
+    # Bounded so the longest valid answer fits the structured call's token cap (llm/structured.py).
+    angle: str = Field(max_length=160)
+    key_points: list[Annotated[str, Field(max_length=80)]] = Field(default_factory=list, max_length=3)
 
 
 def sensible_ideas(ideas: PlanIdeas, request: str, fallback: PlanIdeas) -> PlanIdeas:

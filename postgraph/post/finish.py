@@ -61,7 +61,7 @@ GENERIC_TAG_WORDS = frozenset(
     "many often each every over under into from chose choose chosen cut cuts second seconds mixed moving moved "
     "learned learn taught teach caught says said summarising summarizing treating announcing found find went "
     "did does doing done used using uses edit edits rather than after before change changes changed fell fall "
-    "rose rise big small".split()
+    "rose rise big small concrete number numbers important key main".split()
 )
 
 

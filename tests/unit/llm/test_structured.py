@@ -145,3 +145,18 @@ def test_validation_error_description_is_short_and_has_no_urls():
         text = describe_validation_error(error, "x" * 5000)
     assert "http" not in text and len(text) <= 600
     assert text.startswith("not valid JSON")
+
+
+def test_the_token_cap_lets_the_longest_valid_answer_close():
+    """A model looping on one character ("10000...") writes a token a character: the cap must
+    let the grammar close the longest strings the schema allows, or valid-by-grammar output is
+    cut off and fails to parse (seen with the critic at a 160-token cap)."""
+    from postgraph.llm.structured import STRUCTURED_TOKEN_CEILING, token_cap
+    from postgraph.nodes.critique import ModelCritique, ModelIssue
+    from postgraph.nodes.plan import PlanIdeas
+
+    critique = ModelCritique(issues=[ModelIssue(problem="1" * 90, instruction="0" * 90)] * 2)
+    plan = PlanIdeas(angle="a" * 160, key_points=["k" * 80] * 3)
+    for longest in (critique, plan):
+        assert len(longest.model_dump_json(indent=None).replace(",", ", ")) <= token_cap(type(longest)) \
+            <= STRUCTURED_TOKEN_CEILING
