@@ -41,7 +41,8 @@ def draft(state: State, runtime: Runtime[Context]) -> dict:
     prompt = draft_prompt(kit.prompt("draft"), plan, evidence, kit.embed_texts, focus)
     result = complete_text(kit.model("drafter"), prompt, stop=COMPLETION_STOP, **kit.call_parameters("draft"))
     update: dict = {"budget": charge(state, calls=1, tokens=result.tokens)}
-    post = finish_post(post_from_completion(result.text), plan.queries[0], [e.text for e in evidence], style_examples())
+    post = finish_post(post_from_completion(result.text), plan.queries[0], [e.text for e in evidence],
+                       [*style_examples(), kit.prompt("draft").template])
     if len(post.split()) < 10:
         update["draft"] = composed_post(plan, evidence, kit.embed_texts, focus)
         update["notes"] = ["draft: the model wrote almost nothing; composed from source sentences"]

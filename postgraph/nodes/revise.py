@@ -45,7 +45,8 @@ def revise(state: State, runtime: Runtime[Context]) -> dict:
         update["budget"] = charge(state, calls=1, tokens=result.tokens)
         rewritten = post_from_completion(result.text)
         if len(rewritten.split()) >= 10:
-            post = finish_post(rewritten, plan.queries[0], [e.text for e in state["evidence"]], style_examples())
+            post = finish_post(rewritten, plan.queries[0], [e.text for e in state["evidence"]],
+                               [*style_examples(), kit.prompt("revise").template])
         else:
             notes.append("revise: the model rewrite was empty; kept the corrected draft")
     if word_count(body_and_hashtags(post)[0]) < plan.target_words * 0.8:

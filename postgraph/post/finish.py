@@ -2,7 +2,8 @@
 reader notices first, fixed in code without adding a fact.
 
     - Markdown goes and hashtags move to the last line (`rules.apply_format_fixes`);
-    - a sentence said twice, a last sentence the token cap cut off, a numbered heading
+    - a sentence said twice, a sentence that loops on itself, a sentence lifted from the
+      example posts or the prompt, a last sentence the token cap cut off, a numbered heading
       ("2. How do we start?") and a question copied from a source are dropped (`edits`);
     - the first sentence stands alone as the hook (a long one gives way to the first short
       sentence), the rest falls into paragraphs of at most two sentences, list items stay
@@ -68,7 +69,7 @@ GENERIC_TAG_WORDS = frozenset(
 def finish_post(post: str, topic: str, sources: Sequence[str], never_from: Sequence[str] = ()) -> str:
     """`post` as a reader should get it (see the module doc); `topic` is what the request asked
     about, `sources` the texts the post may draw on, `never_from` texts it must not copy from
-    (the few-shot example posts: a small model copies their sentences)."""
+    (the few-shot example posts and the prompt's own instructions: a small model copies them)."""
     fixed = apply_format_fixes(post)
     body, tags = body_and_hashtags(fixed)
     copied_questions = {sentence_key(s) for text in sources for s in split_sentences(text) if s.rstrip().endswith("?")}
@@ -79,7 +80,8 @@ def finish_post(post: str, topic: str, sources: Sequence[str], never_from: Seque
             return False
         if sentence.rstrip().endswith("?") and len(sentence.split()) < MIN_QUESTION_WORDS:
             return False  # "The result?": a tease whose answer fact-checking may have removed
-        return not (_word_runs([sentence]) & borrowed)
+        runs = _word_runs([sentence])
+        return not (runs & borrowed) and not _loops(sentence)
 
     body = keep_sentences(body, keep)
     body = drop_unfinished_ending(drop_repeated_sentences(body))
@@ -178,6 +180,13 @@ def _tag_stems(tag: str) -> set[str]:
 
 def _stems(text: str) -> set[str]:
     return {stem(part.lower()) for word in _SOURCE_WORD.findall(text) for part in word.split("-")}
+
+
+def _loops(sentence: str) -> bool:
+    """True for a sentence that says the same COPIED_RUN_WORDS words twice (a model looping)."""
+    tokens = [w.lower() for w in words(sentence)]
+    runs = [tuple(tokens[i : i + COPIED_RUN_WORDS]) for i in range(len(tokens) - COPIED_RUN_WORDS + 1)]
+    return len(runs) != len(set(runs))
 
 
 def _word_runs(texts: Sequence[str]) -> set[tuple[str, ...]]:

@@ -69,3 +69,13 @@ def test_a_sentence_lifted_from_an_example_post_and_a_bare_tease_are_dropped():
 def test_tags_made_only_of_generic_words_are_dropped():
     assert topic_hashtags(["#After", "#Change", "#NightlyEval"], "recall fell after the change", [SOURCE]) == \
         ["#NightlyEval"]
+
+
+def test_a_looping_sentence_and_the_prompts_own_instruction_are_dropped():
+    post = ("I don't know what you mean by this feature I don't know what you mean by this feature\n\n"
+            "Rewrite the post following the instructions.\n\n"
+            "Our nightly eval runs 1,240 queries against the index.")
+    prompt = "Rewrite the post following the instructions. Use only facts from the notes."
+    finished = finish_post(post, "nightly eval", [SOURCE], never_from=[prompt])
+    assert finished.split("\n\n")[0] == "Our nightly eval runs 1,240 queries against the index."
+    assert "know" not in finished and "Rewrite" not in finished
