@@ -31,6 +31,7 @@ def revise(state: State, runtime: Runtime[Context]) -> dict:
     failing = [c.claim for c in state.get("claim_checks", []) if c.verdict != "supported"]
     post = apply_format_fixes(remove_sentences(state["draft"], failing))
     post = trim_to_words(post, int(plan.target_words * 1.2))
+    texts, never_from = [e.text for e in state["evidence"]], [*style_examples(), kit.prompt("revise").template]
     update: dict = {"revisions": state.get("revisions", 0) + 1}
     notes = [f"revise: removed {len(failing)} unsupported or contradicted claim(s)"] if failing else []
     rewrite = [i for i in state.get("critique", []) if i.code not in CODE_FIXES]
@@ -45,14 +46,14 @@ def revise(state: State, runtime: Runtime[Context]) -> dict:
         update["budget"] = charge(state, calls=1, tokens=result.tokens)
         rewritten = post_from_completion(result.text)
         if len(rewritten.split()) >= 10:
-            post = finish_post(rewritten, plan.queries[0], [e.text for e in state["evidence"]],
-                               [*style_examples(), kit.prompt("revise").template])
+            post = finish_post(rewritten, plan.queries[0], texts, never_from)
         else:
             notes.append("revise: the model rewrite was empty; kept the corrected draft")
     if word_count(body_and_hashtags(post)[0]) < plan.target_words * 0.8:
         post = expand_with_evidence(post, plan, state["evidence"], kit.embed_texts, state.get("focus"))
         notes.append("revise: brought the post back to length with sentences quoted from the sources")
-    update["draft"] = post
+    # Removing claims can take the hook, padding adds paragraphs: the post is laid out again.
+    update["draft"] = finish_post(post, plan.queries[0], texts, never_from)
     if notes:
         update["notes"] = notes
     return update

@@ -9,13 +9,13 @@ import json
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from support.fake_graph import FAKE_MODEL_SETTINGS, GOOD, PLAN, fake_adapters
+from support.reader import assert_reads_as_a_post
 
 from postgraph.domain import RequestFilters
 from postgraph.errors import PostgraphError
 from postgraph.graph.state import checkpoint_serde
 from postgraph.graph.writer import PostWriter, UnknownThread
 from postgraph.settings import Settings
-from postgraph.text import body_and_hashtags, is_hashtag_line, sentence_key, split_sentences, word_count
 
 REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 50 words"
 PLANTED = GOOD.replace("Cheap evals", "The fix also cut our cloud bill by 45% in March. Cheap evals")
@@ -90,18 +90,6 @@ def test_fake_models_budget_spent_before_drafting_composes_a_post_from_one_sourc
     assert result["claim_checks"] and all(c["verdict"] == "supported" for c in result["claim_checks"])
     assert len({c["source"] for c in result["citations"]}) == 1, result["citations"]
 
-
-def assert_reads_as_a_post(post: str, target_words: int) -> None:
-    """What a reader checks first: a hook line of its own, 1-5 hashtags on the last line, no
-    sentence twice, no question or heading, about the asked length."""
-    body, tags = body_and_hashtags(post)
-    sentences = [sentence_key(s) for s in split_sentences(body)]
-    hook = post.split("\n\n")[0]
-    assert len(split_sentences(hook)) == 1 and len(hook) <= 180 and len(hook.split()) >= 4, post
-    assert 1 <= len(tags) <= 5 and is_hashtag_line(post.rstrip().splitlines()[-1]), post
-    assert len(sentences) == len(set(sentences)), post
-    assert not any(s.endswith("?") for s in sentences), post
-    assert 0.5 * target_words <= word_count(body) <= 1.2 * target_words, post
 
 
 def test_fake_models_unsupported_request_is_named_not_invented(make_writer) -> None:
