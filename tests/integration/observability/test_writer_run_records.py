@@ -74,7 +74,7 @@ def test_a_node_that_raises_is_an_error_run_and_the_error_propagates(make_writer
     (failed,) = run_store.list(thread_id="thread-crash")
     assert failed["status"] == "error"
     assert failed["error"] == {"code": "RuntimeError", "message": "model process died"}
-    assert set(failed["timings"]) == {"plan", "retrieve"} and failed["model_calls"] == 1
+    assert set(failed["timings"]) == {"plan", "retrieve", "check_request"} and failed["model_calls"] == 1
     assert failed["finished_at"] is not None
 
     resumed = writer.resume("thread-crash")
