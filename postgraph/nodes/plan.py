@@ -20,6 +20,7 @@ from postgraph.llm.structured import complete_structured
 from postgraph.post.request import read_request
 from postgraph.text import terms
 
+
 class PlanIdeas(BaseModel):
     """The small part of the plan the model writes (constrained decoding is slow: keep it small)."""
 

@@ -19,9 +19,9 @@ import numpy as np
 
 from postgraph.domain import Evidence, Plan
 from postgraph.factcheck.passages import chunk_position
-from postgraph.search.focus import main_source
 from postgraph.post.edits import repeats
 from postgraph.post.finish import HOOK_MAX_CHARS, finish_post
+from postgraph.search.focus import main_source
 from postgraph.text import body_and_hashtags, sentence_key, split_sentences, word_count
 
 HAS_NUMBER = re.compile(r"\d")
