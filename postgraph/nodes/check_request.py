@@ -30,7 +30,8 @@ def check_request(state: State, runtime: Runtime[Context]) -> dict:
     strategy = kit.retrieval
     found = hybrid_search(kit.index, kit.embeddings, kit.sparse, plan.premises,
                           filters=strategy.filters_for(state.get("filters")), **strategy.search_parameters())
-    pool = evidence + [item for item in found if item.chunk_id not in {e.chunk_id for e in evidence}]
+    seen = {item.chunk_id for item in evidence}
+    pool = evidence + [item for item in found if item.chunk_id not in seen]
     checks = check_premises(plan.premises, pool, kit.embed_texts)
     unsupported = [c for c in checks if c.verdict == "unsupported"]
     corrected = [CorrectedRequest(premise=c.premise, correction=c.passage, chunk_id=c.chunk_id, source=c.source)

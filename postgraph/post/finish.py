@@ -184,15 +184,15 @@ def _stems(text: str) -> set[str]:
 
 def _loops(sentence: str) -> bool:
     """True for a sentence that says the same COPIED_RUN_WORDS words twice (a model looping)."""
-    tokens = [w.lower() for w in words(sentence)]
-    runs = [tuple(tokens[i : i + COPIED_RUN_WORDS]) for i in range(len(tokens) - COPIED_RUN_WORDS + 1)]
+    runs = _runs_of(sentence)
     return len(runs) != len(set(runs))
 
 
 def _word_runs(texts: Sequence[str]) -> set[tuple[str, ...]]:
     """Every run of COPIED_RUN_WORDS words in the texts, lowercased."""
-    runs: set[tuple[str, ...]] = set()
-    for text in texts:
-        tokens = [w.lower() for w in words(text)]
-        runs.update(tuple(tokens[i : i + COPIED_RUN_WORDS]) for i in range(len(tokens) - COPIED_RUN_WORDS + 1))
-    return runs
+    return {run for text in texts for run in _runs_of(text)}
+
+
+def _runs_of(text: str) -> list[tuple[str, ...]]:
+    tokens = [w.lower() for w in words(text)]
+    return [tuple(tokens[i : i + COPIED_RUN_WORDS]) for i in range(len(tokens) - COPIED_RUN_WORDS + 1)]
