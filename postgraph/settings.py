@@ -209,6 +209,12 @@ class Settings(BaseSettings):
         default="production",
         description="Label of the registry models runs use for roles without their own model id.",
     )
+    author: str = Field(
+        default="",
+        description="Write in this author's voice: roles whose registry has a version for the author under "
+                    "the model label (a per-author fine-tune, label `production:<author-name>`) use it, the "
+                    "others the shared one. Empty = the shared models.",
+    )
     retrieval_label: Literal["production", "staging", "candidate"] = Field(
         default="production",
         description="Label of the retrieval strategy runs use; promoting or rolling back this label moves the index alias.",
@@ -333,6 +339,13 @@ class Settings(BaseSettings):
         "depends on the retrieval strategy: fused rank scores with hybrid search, cosine without).",
     )
 
+    finetune_tracking: str | None = Field(
+        default=None,
+        description="MLflow tracking URI of the drafter's fine-tuning runs (`postgraph finetune`). "
+                    "Empty = a SQLite store at DATA_DIR/mlflow/mlflow.db; open it with `mlflow ui "
+                    "--backend-store-uri <uri>` to compare runs.",
+    )
+
     @property
     def langfuse_enabled(self) -> bool:
         return bool(self.langfuse_public_key and self.langfuse_secret_key and self.langfuse_host)
@@ -347,6 +360,10 @@ class Settings(BaseSettings):
         if self.chunk_overlap_tokens >= self.chunk_max_tokens:
             raise ValueError("chunk_overlap_tokens must be smaller than chunk_max_tokens")
         return self
+
+    @property
+    def finetune_tracking_uri(self) -> str:
+        return self.finetune_tracking or f"sqlite:///{self.data_dir / 'mlflow' / 'mlflow.db'}"
 
     @cached_property
     def resolved_qdrant_path(self) -> Path:

@@ -74,7 +74,8 @@ def write(
     thread: Annotated[str | None, typer.Option(help="Thread id (new when omitted).")] = None,
     approve: Annotated[bool, typer.Option("--approve", help="Pause for approval before the answer.")] = False,
     source: Annotated[list[str] | None, typer.Option(help="Only these sources (path or file name).")] = None,
-    author: Annotated[list[str] | None, typer.Option(help="Only these authors.")] = None,
+    author: Annotated[list[str] | None, typer.Option(
+        help="Only these authors; with one, the post is written in their voice (their fine-tuned drafter).")] = None,
     max_revisions: Annotated[int | None, typer.Option(help="Override the loop cap.")] = None,
     as_json: JsonOption = False,
 ) -> None:

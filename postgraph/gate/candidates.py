@@ -127,19 +127,24 @@ def registry_versions(settings: Settings, label: str = DEFAULT_LABEL, changes: S
     `retrieval` retrieval@version#sha256[:12] of the strategy's settings."""
     registries = Registries.of(settings)
     moved = {(c.kind, c.name): c.version for c in changes}
-    versions = {}
-    for name in PROMPTS:
-        version = moved.get(("prompts", name)) or registries.prompts.version_for(name, label)
-        versions[f"prompt.{name}"] = registries.prompts.load(name, version).identity
-    versions["prompt.examples"] = examples_sha256()[:12]
+    models, trained_on = {}, {}
     for role in CHAT_ROLES:
         found = registries.models.resolve(role, label)
         if found is None:
-            versions[f"model.{role}"] = "default"
+            models[f"model.{role}"] = "default"
             continue
         version = moved.get(("models", role)) or found[0]
         entry = registries.models.entry(role, version)
-        versions[f"model.{role}"] = f"{role}@{version}#{(entry.sha256 or '-')[:12]}"
+        models[f"model.{role}"] = f"{role}@{version}#{(entry.sha256 or '-')[:12]}"
+        if entry.prompt:  # a fine-tuned model brings the prompt it was trained on (graph/pins.py)
+            name, prompt_version = entry.prompt.split("@", 1)
+            trained_on[name] = prompt_version
+    versions = {}
+    for name in PROMPTS:
+        version = trained_on.get(name) or moved.get(("prompts", name)) or registries.prompts.version_for(name, label)
+        versions[f"prompt.{name}"] = registries.prompts.load(name, version).identity
+    versions["prompt.examples"] = examples_sha256()[:12]
+    versions.update(models)
     version = moved.get(("retrieval", RETRIEVAL)) or registries.retrieval.resolve(label)[0]
     strategy = registries.retrieval.strategy(version).model_dump(mode="json", exclude={"notes"})
     digest = hashlib.sha256(json.dumps(strategy, sort_keys=True).encode()).hexdigest()

@@ -49,6 +49,7 @@ class Context:
     prompt_label: str = _setting("prompt_label")
     model_label: str = _setting("model_label")
     retrieval_label: str = _setting("retrieval_label")
+    author: str = _setting("author")
     max_revisions: int = _setting("max_revisions")
     max_model_calls: int = _setting("max_model_calls")
     max_tokens: int = _setting("max_tokens")

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # The variables each node supplies to its prompt: a version may use fewer, never others.
 SUPPLIED = {
     "plan": {"request"},
-    "draft": {"examples", "notes", "audience", "angle", "words"},
+    "draft": {"examples", "notes", "audience", "angle", "words", "author"},
     "critique": {"audience", "post"},
     "revise": {"examples", "notes", "post", "instructions"},
     "entailment": {"evidence", "claim"},
@@ -114,14 +114,25 @@ def check_prompt(prompt: Prompt) -> None:
 
 
 def read_pins(context: Context, adapters: Adapters) -> tuple[Pins, dict[str, Prompt]]:
-    """Read the registries for a new thread: the pins, and the prompts they name."""
-    prompts = {name: adapters.prompt_registry.get(name, context.prompt_label) for name in PROMPTS}
+    """Read the registries for a new thread: the pins, and the prompts they name. A model
+    fine-tuned on a prompt version (`ModelEntry.prompt`) brings that version with it."""
+    models, trained_on = {}, {}
+    for role in CHAT_ROLES:
+        models[role], prompt = _model(role, context, adapters)
+        if prompt:
+            name, version = prompt.split("@", 1)
+            trained_on[name] = version
+    prompts = {name: (adapters.prompt_registry.load(name, trained_on[name]) if name in trained_on
+                      else adapters.prompt_registry.get(name, context.prompt_label)) for name in PROMPTS}
     for prompt in prompts.values():
         check_prompt(prompt)
+    labels = {"prompts": context.prompt_label, "models": context.model_label, "retrieval": context.retrieval_label}
+    if context.author:
+        labels["author"] = context.author
     pins = Pins(
-        labels={"prompts": context.prompt_label, "models": context.model_label, "retrieval": context.retrieval_label},
+        labels=labels,
         prompts={name: prompt.identity for name, prompt in prompts.items()},
-        models={role: _model(role, context, adapters) for role in CHAT_ROLES},
+        models=models,
         embedding_source=_embedding_source(adapters),
         retrieval=_retrieval(context, adapters),
     )
@@ -144,21 +155,22 @@ def pinned_prompts(pins: Pins, adapters: Adapters) -> dict[str, Prompt]:
     return prompts
 
 
-def _model(role: str, context: Context, adapters: Adapters) -> ModelPin:
+def _model(role: str, context: Context, adapters: Adapters) -> tuple[ModelPin, str | None]:
+    """The role's model pin, and the prompt version its weights were fine-tuned on (if any)."""
     settings = adapters.settings
     explicit = getattr(context, f"{role}_model")
     if explicit:
-        return ModelPin(model_id=explicit, source="setting")
+        return ModelPin(model_id=explicit, source="setting"), None
     if role != "judge" and settings.model_fields_set & set(MODEL_CHOICE_SETTINGS):
-        return ModelPin(model_id=adapters.model_id(""), source="settings default")
-    found = adapters.model_registry.resolve(role, context.model_label)
+        return ModelPin(model_id=adapters.model_id(""), source="settings default"), None
+    found = adapters.model_registry.resolve(role, context.model_label, context.author or None)
     if found is None:
-        return ModelPin(model_id="" if role == "judge" else adapters.model_id(""), source="default")
+        return ModelPin(model_id="" if role == "judge" else adapters.model_id(""), source="default"), None
     version, entry = found
     if entry.provider == NO_MODEL and role != "judge":
         raise RegistryError(f"{role}@{version} has no model (provider none); only the judge may have none.")
     verify_weights(role, version, entry, settings)
-    return ModelPin(model_id=entry.model_id, source=f"{role}@{version}")
+    return ModelPin(model_id=entry.model_id, source=f"{role}@{version}"), entry.prompt
 
 
 def _embedding_source(adapters: Adapters) -> str:

@@ -153,6 +153,9 @@ class PostWriter:
     ) -> RunOutcome:
         request = validate_request(request)
         thread_id = thread_id or uuid.uuid4().hex
+        if filters is not None and len(filters.authors) == 1:
+            # A request for one author's newsletters is written in their voice (their drafter).
+            context_overrides.setdefault("author", filters.authors[0])
         context = self.context(**context_overrides)
         kit = self.kit(context)
         payload = {"request": request, "filters": filters, "pins": kit.pins}

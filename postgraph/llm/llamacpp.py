@@ -59,22 +59,27 @@ class LoadedLlama:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
-_loaded: dict[tuple[str, int, int | None], LoadedLlama] = {}
+_loaded: dict[tuple[str, str, int, int | None], LoadedLlama] = {}
 _loaded_lock = threading.Lock()
 
 
-def _cache_key(path: Path, n_ctx: int, n_threads: int | None) -> tuple[str, int, int | None]:
-    return (str(path), n_ctx, n_threads)
+def _cache_key(path: Path, n_ctx: int, n_threads: int | None,
+               lora_path: Path | None = None) -> tuple[str, str, int, int | None]:
+    return (str(path), str(lora_path or ""), n_ctx, n_threads)
 
 
-def shared_llama(path: Path, *, n_ctx: int, n_threads: int | None, seed: int) -> LoadedLlama:
-    """The process-wide llama.cpp model for `path`, loaded on the first request."""
-    key = _cache_key(path, n_ctx, n_threads)
+def shared_llama(path: Path, *, n_ctx: int, n_threads: int | None, seed: int,
+                 lora_path: Path | None = None) -> LoadedLlama:
+    """The process-wide llama.cpp model for `path` (with the LoRA adapter at `lora_path` applied,
+    when given), loaded on the first request."""
+    key = _cache_key(path, n_ctx, n_threads, lora_path)
     with _loaded_lock:
         loaded = _loaded.get(key)
         if loaded is not None:
             return loaded
         check_gguf_file(path)
+        if lora_path is not None:
+            check_gguf_file(lora_path)
         try:
             from llama_cpp import Llama
         except ImportError as error:
@@ -85,6 +90,7 @@ def shared_llama(path: Path, *, n_ctx: int, n_threads: int | None, seed: int) ->
         try:
             llama = Llama(
                 model_path=str(path),
+                lora_path=str(lora_path) if lora_path is not None else None,
                 n_ctx=n_ctx,
                 # llama-cpp-python's own default is half the cores; the setting promises all.
                 n_threads=n_threads or os.cpu_count(),
@@ -95,7 +101,8 @@ def shared_llama(path: Path, *, n_ctx: int, n_threads: int | None, seed: int) ->
             )
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelUnavailable(
-                f"llama.cpp could not load {path}: {error}. The file may be truncated or not a "
+                f"llama.cpp could not load {path}{f' with adapter {lora_path}' if lora_path else ''}: {error}. "
+                "The file may be truncated or not a "
                 "model llama.cpp supports; export it again or point POSTGRAPH_GGUF_PATH at a "
                 "good copy."
             ) from error
@@ -115,7 +122,7 @@ def unload_models(path: Path | None = None) -> int:
     """Forget loaded llama.cpp models (all, or those of one file); returns how many. Models in
     use finish their call first (each one's lock is taken before it is closed)."""
     with _loaded_lock:
-        keys = [k for k in _loaded if path is None or k[0] == str(path)]
+        keys = [k for k in _loaded if path is None or str(path) in (k[0], k[1])]
         dropped = [_loaded.pop(k) for k in keys]
     for loaded in dropped:
         with loaded.lock:
@@ -172,6 +179,8 @@ class LlamaCppChatModel(BaseChatModel):
     """Name used in metadata and traces (the model id's name)."""
     bundled: bool = False
     """Assemble the packaged Gemma 3 270M at model_path before the first load."""
+    lora_path: Path | None = None
+    """A LoRA adapter (GGUF) applied on top of the model, e.g. the fine-tuned drafter."""
     n_ctx: int = 4096
     n_threads: int | None = None
     seed: int = 7
@@ -188,7 +197,8 @@ class LlamaCppChatModel(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model_path": str(self.model_path), "n_ctx": self.n_ctx, "seed": self.seed}
+        return {"model_path": str(self.model_path), "lora_path": str(self.lora_path or ""), "n_ctx": self.n_ctx,
+                "seed": self.seed}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         return LangSmithParams(
@@ -206,12 +216,13 @@ class LlamaCppChatModel(BaseChatModel):
         Looked up on every call, so a model unloaded with `unload_models` loads again."""
         if self.bundled:
             ensure_bundled_gguf(self.model_path)
-        return shared_llama(self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads, seed=self.seed)
+        return shared_llama(self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads, seed=self.seed,
+                            lora_path=self.lora_path)
 
     @property
     def is_loaded(self) -> bool:
         with _loaded_lock:
-            return _cache_key(self.model_path, self.n_ctx, self.n_threads) in _loaded
+            return _cache_key(self.model_path, self.n_ctx, self.n_threads, self.lora_path) in _loaded
 
     # parameters ------------------------------------------------------------------------
 

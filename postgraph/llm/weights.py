@@ -70,8 +70,20 @@ def bundled_gguf_path(settings: Settings) -> Path:
     return settings.data_dir / "models" / BUNDLED_FILENAME
 
 
+LORA_SEPARATOR = "+lora:"
+"""A llamacpp model name `BASE+lora:ADAPTER` is the base model with a LoRA adapter (GGUF) on top."""
+
+
+def split_adapter(name: str) -> tuple[str, Path | None]:
+    """(base model name, LoRA adapter path or None) of a llamacpp model name."""
+    base, sep, adapter = name.partition(LORA_SEPARATOR)
+    return base, Path(adapter).expanduser().resolve() if sep and adapter.strip() else None
+
+
 def gguf_path_for(name: str, settings: Settings) -> Path:
-    """The GGUF file a llamacpp model name stands for (no file is read or written)."""
+    """The GGUF file a llamacpp model name stands for (no file is read or written); for a name
+    with an adapter, the base model's file."""
+    name = split_adapter(name)[0]
     if name == BUNDLED_MODEL:
         return bundled_gguf_path(settings)
     return Path(name).expanduser().resolve()

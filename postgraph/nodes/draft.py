@@ -15,19 +15,14 @@ from postgraph.graph.state import State
 from postgraph.llm.completion import complete_text
 from postgraph.post.extractive import Embed, composed_post
 from postgraph.post.finish import finish_post
-from postgraph.post.notes import COMPLETION_STOP, notes_block, post_from_completion
+from postgraph.post.notes import COMPLETION_STOP, notes_block, post_from_completion, prompt_values, source_author
 from postgraph.prompts import Prompt, style_examples
 
 
 def draft_prompt(prompt: Prompt, plan: Plan, evidence: list[Evidence], embed: Embed | None = None,
                  focus: str | None = None) -> str:
-    return prompt.format(
-        examples="\n\n".join(style_examples()),
-        notes=notes_block(plan, evidence, embed, focus),
-        audience=plan.audience,
-        angle=plan.angle,
-        words=plan.target_words,
-    )
+    return prompt.format(examples="\n\n".join(style_examples()),
+                         **prompt_values(plan, notes_block(plan, evidence, embed, focus), source_author(evidence, focus)))
 
 
 @timed

@@ -18,7 +18,8 @@ from postgraph.search.focus import main_source
 NOTE_CHARS = 700
 NOTE_SENTENCES = 8
 # Where a completion has finished the post and starts the next few-shot example.
-COMPLETION_STOP = ["\nNotes:", "\nAudience:", "\nPost:", "\n\n\n"]
+COMPLETION_STOP = ["\nNotes:", "\n<notes>", "\nAudience:", "\nPost:", "\n\n\n"]
+UNKNOWN_AUTHOR = "the author"
 NOTE_MARKER = re.compile(r"\s*\[(\d+)\]")
 
 
@@ -30,11 +31,33 @@ def note_sentences(plan: Plan, evidence: list[Evidence], embed: Embed | None, so
     return [s for s in sentences if s in chosen]
 
 
+def note_lines(plan: Plan, evidence: list[Evidence], embed: Embed | None, source: str | None = None) -> list[str]:
+    """The notes, unnumbered: the focused source's sentences, or the chunks themselves when it
+    has no readable sentence (a chart's labels)."""
+    return note_sentences(plan, evidence, embed, source) or [
+        " ".join(item.text.split())[:NOTE_CHARS] for item in evidence]
+
+
+def numbered_notes(notes: list[str]) -> str:
+    return "\n".join(f"[{number}] {note}" for number, note in enumerate(notes, start=1))
+
+
 def notes_block(plan: Plan, evidence: list[Evidence], embed: Embed | None, source: str | None = None) -> str:
     """The notes, numbered (see the module doc). Sources are data: quoted, never obeyed."""
-    notes = note_sentences(plan, evidence, embed, source) or [
-        " ".join(item.text.split())[:NOTE_CHARS] for item in evidence]
-    return "\n".join(f"[{number}] {note}" for number, note in enumerate(notes, start=1))
+    return numbered_notes(note_lines(plan, evidence, embed, source))
+
+
+def source_author(evidence: list[Evidence], source: str | None) -> str:
+    """The author of the focused source (of the main one when none is given)."""
+    source = source or main_source(evidence)
+    return next((e.author for e in evidence if e.source == source and e.author), UNKNOWN_AUTHOR)
+
+
+def prompt_values(plan: Plan, notes: str, author: str) -> dict[str, str | int]:
+    """What a drafting prompt is filled with besides its examples: the draft node and the
+    fine-tuning dataset fill it the same way, so the drafter trains on the prompt it gets."""
+    return {"notes": notes, "audience": plan.audience, "angle": plan.angle, "words": plan.target_words,
+            "author": author}
 
 
 def post_from_completion(text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -36,9 +37,27 @@ class LabelMove:
         return asdict(self)
 
 
+AUTHOR_SEPARATOR = ":"
+"""`production:marisol-quenby`: the label's version for one author's requests (a per-author
+fine-tune); an author without one falls back to the plain label."""
+_AUTHOR_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def author_slug(author: str) -> str:
+    return "-".join(re.findall(r"[a-z0-9]+", author.lower()))
+
+
+def author_label(label: str, author: str | None) -> str:
+    """The label `label` for `author` ("production:marisol-quenby"), or `label` without one."""
+    slug = author_slug(author or "")
+    return f"{check_label(label)}{AUTHOR_SEPARATOR}{slug}" if slug else check_label(label)
+
+
 def check_label(label: str) -> str:
-    if label not in LABELS:
-        raise RegistryError(f"Unknown label {label!r}; labels are {', '.join(LABELS)}.")
+    base, sep, slug = label.partition(AUTHOR_SEPARATOR)
+    if base not in LABELS or (sep and not _AUTHOR_SLUG.fullmatch(slug)):
+        raise RegistryError(f"Unknown label {label!r}; labels are {', '.join(LABELS)}, each optionally "
+                            f"for one author ({LABELS[0]}{AUTHOR_SEPARATOR}author-name).")
     return label
 
 
@@ -54,9 +73,10 @@ def next_version(versions: Iterable[str]) -> str:
 
 def current(entry: dict[str, Any], name: str, label: str) -> str:
     """The version `label` names; a label the entry lacks falls back to production, so staging
-    can carry only what is under test."""
+    can carry only what is under test (an author's label first to the plain label)."""
     labels = entry.get("labels") or {}
-    version = labels.get(check_label(label)) or labels.get(DEFAULT_LABEL)
+    base = check_label(label).partition(AUTHOR_SEPARATOR)[0]
+    version = labels.get(label) or labels.get(base) or labels.get(DEFAULT_LABEL)
     if not version:
         raise RegistryError(f"{name} has no {DEFAULT_LABEL} version: promote one first.")
     return version

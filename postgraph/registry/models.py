@@ -8,7 +8,7 @@
 
 Chat roles (planner, drafter, critic, reviser, judge) name a chat model: provider `llamacpp`
 (location: `gemma3-270m` for the packaged model, or a GGUF path, relative paths from the
-repository root), `ollama` (location: a model tag), `checker` (judge only: the trained claim
+repository root; `adapter`: a LoRA adapter GGUF applied over it, the fine-tuned drafter), `ollama` (location: a model tag), `checker` (judge only: the trained claim
 checker, location: its LoRA adapter GGUF over the packaged base model) or `none` (judge only:
 no entailment model, deterministic claim checks alone). The `embedding` role records the embedding model
 (location: an embedding name such as `minilm-l6-v2-int8`); the vectors in the index were made
@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from postgraph.errors import ModelUnavailable
 from postgraph.llm.checker import CHECKER_PROVIDER, adapter_path
-from postgraph.llm.weights import file_sha256, gguf_path_for
+from postgraph.llm.weights import LORA_SEPARATOR, file_sha256, gguf_path_for, split_adapter
 from postgraph.registry import labels as lbl
 from postgraph.registry.labels import LabelMove, RegistryError, RegistryFile
 from postgraph.settings import PROJECT_ROOT, Settings
@@ -41,9 +41,14 @@ class ModelEntry(BaseModel):
 
     provider: str = Field(min_length=1, description="llamacpp, ollama, none (judge), or the embedding's provider.")
     location: str | None = Field(default=None, description="GGUF path, 'gemma3-270m', an Ollama tag, or an embedding name.")
-    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$", description="sha256 of local weights.")
+    adapter: str | None = Field(default=None, description="llamacpp: a LoRA adapter GGUF applied over the location's model.")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
+                               description="sha256 of local weights (of the adapter, when there is one).")
     training_run: str | None = Field(default=None, description="Fine-tuning run that produced the weights.")
     dataset_version: str | None = Field(default=None, description="Version of the fine-tuning dataset.")
+    prompt: str | None = Field(default=None, pattern=r"^[a-z_]+@[\w.-]+$",
+                               description="The prompt version the weights were fine-tuned on (name@version): "
+                                           "a run with this model uses it, whatever the prompt label says.")
     notes: str = ""
 
     @property
@@ -55,24 +60,29 @@ class ModelEntry(BaseModel):
         if (self.provider in LOCAL_FILE_PROVIDERS and is_file_location(location)
                 and not Path(location).expanduser().is_absolute()):
             location = str((PROJECT_ROOT / location).resolve())
+        if self.adapter:
+            location += LORA_SEPARATOR + str((PROJECT_ROOT / self.adapter).expanduser().resolve())
         return f"{self.provider}:{location}"
 
     def describe(self) -> str:
-        return NO_MODEL if self.provider == NO_MODEL else f"{self.provider}:{self.location}"
+        if self.provider == NO_MODEL:
+            return NO_MODEL
+        return f"{self.provider}:{self.location}" + (f"{LORA_SEPARATOR}{self.adapter}" if self.adapter else "")
 
 
 # --- weights -------------------------------------------------------------------------------
 
 
 def local_weights(model_id: str, settings: Settings) -> Path | None:
-    """The GGUF file a llamacpp model id stands for (a checker's: its adapter), or None for
-    models that are not local files (Ollama tags, test fakes, no model)."""
+    """The GGUF file a llamacpp model id stands for (with a LoRA adapter, and a checker's: the
+    adapter, which is what tells one fine-tune from another), or None for models that are not
+    local files (Ollama tags, test fakes, no model)."""
     provider, _, name = model_id.partition(":")
     if provider == CHECKER_PROVIDER:
         return adapter_path(model_id)
     if provider != "llamacpp" or not name:
         return None
-    return gguf_path_for(name, settings)
+    return split_adapter(name)[1] or gguf_path_for(name, settings)
 
 
 def weights_sha256(model_id: str, settings: Settings) -> str | None:
@@ -90,7 +100,8 @@ def verify_weights(role: str, version: str, entry: ModelEntry, settings: Setting
     (a missing file is refused when the model is loaded), and so does the packaged model,
     which is assembled and checked against its published sha256 whenever it is loaded; that
     also keeps a rollback from importing the model layer (about a second)."""
-    if entry.sha256 is None or entry.provider not in LOCAL_FILE_PROVIDERS or not is_file_location(entry.location):
+    if (entry.sha256 is None or entry.provider not in LOCAL_FILE_PROVIDERS
+            or not (entry.adapter or is_file_location(entry.location))):
         return
     actual = weights_sha256(entry.model_id, settings)
     if actual is not None and actual != entry.sha256:
@@ -108,6 +119,8 @@ def _check_provider(role: str, entry: ModelEntry) -> None:
         return
     if role != "judge" and entry.provider in (CHECKER_PROVIDER, NO_MODEL):
         raise RegistryError(f"{role} cannot use provider {entry.provider!r}; only the judge can.")
+    if entry.adapter and entry.provider != "llamacpp":
+        raise RegistryError(f"A LoRA adapter needs provider llamacpp, not {entry.provider!r}.")
     if entry.provider != NO_MODEL and not entry.location:
         raise RegistryError(f"A {entry.provider} model needs a location (a GGUF path, gemma3-270m or a tag).")
 
@@ -146,12 +159,14 @@ class ModelRegistry:
                                 f"{', '.join(lbl.version_order(versions)) or 'none'}.")
         return self._entry(role, version, versions[version])
 
-    def resolve(self, role: str, label: str = lbl.DEFAULT_LABEL) -> tuple[str, ModelEntry] | None:
-        """(version, entry) that `label` names for `role`; None when the registry has no such role."""
+    def resolve(self, role: str, label: str = lbl.DEFAULT_LABEL,
+                author: str | None = None) -> tuple[str, ModelEntry] | None:
+        """(version, entry) that `label` names for `role` (for `author`: their own version under
+        the label when there is one, else the shared one); None when the registry has no such role."""
         data = self.file.read()
         if role not in data:
             return None
-        version = lbl.current(data[role], role, label)
+        version = lbl.current(data[role], role, lbl.author_label(label, author))
         return version, self.entry(role, version)
 
     def list(self) -> list[dict[str, Any]]:

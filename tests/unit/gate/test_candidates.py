@@ -57,6 +57,19 @@ def test_registry_versions_change_only_what_the_candidate_moves(settings, prompt
     assert same["retrieval"].split("#")[1] == production["retrieval"].split("#")[1]  # notes are not a version
 
 
+def test_a_fine_tuned_drafter_candidate_moves_the_draft_prompt_it_was_trained_on(settings, tmp_path) -> None:
+    registries = Registries.of(settings)
+    adapter = tmp_path / "drafter.gguf"
+    adapter.write_bytes(b"GGUF" + b"\0" * 64)
+    version = ModelRegistry(settings.model_registry_path).register(
+        "drafter", ModelEntry(provider="llamacpp", location="gemma3-270m", adapter=str(adapter), prompt="draft@2"),
+        settings)
+    production = registry_versions(settings)
+    moved = registry_versions(settings, changes=[Change("models", "drafter", version)])
+    assert {k for k in production if production[k] != moved[k]} == {"prompt.draft", "model.drafter"}
+    assert moved["prompt.draft"] == registries.prompts.load("draft", "2").identity
+
+
 def test_candidate_settings_resolve_the_candidate_in_a_workspace(settings, prompt_file, tmp_path) -> None:
     registries = Registries.of(settings)
     prompt_file(registries.prompts.folder, "draft", "2", "{notes}\nAbout {words} words.\nPost:")

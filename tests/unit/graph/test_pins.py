@@ -62,6 +62,31 @@ def test_the_model_label_chooses_the_version(settings, tmp_path) -> None:
     assert model_ids(pins)["critic"] == "llamacpp:gemma3-270m"  # no staging critic: production
 
 
+def test_a_fine_tuned_drafter_brings_the_prompt_it_was_trained_on(settings, tmp_path) -> None:
+    adapter = tmp_path / "drafter.gguf"
+    adapter.write_bytes(b"GGUF" + b"\0" * 64)
+    registry = ModelRegistry(settings.model_registry_path)
+    version = registry.register("drafter", ModelEntry(provider="llamacpp", location="gemma3-270m",
+                                                      adapter=str(adapter), prompt="draft@2"), settings)
+    assert pins_for(settings).prompt_version("draft") == "1"
+    registry.promote("drafter", version, "production", settings)
+    pins = pins_for(settings)
+    assert pins.prompt_version("draft") == "2"  # whatever the prompt label says
+    assert pins.prompt_version("revise") == "1"
+    assert model_ids(pins)["drafter"] == f"llamacpp:gemma3-270m+lora:{adapter}"
+
+
+def test_a_request_for_an_author_uses_their_drafter_and_the_shared_one_otherwise(settings, tmp_path) -> None:
+    registry = ModelRegistry(settings.model_registry_path)
+    version = registry.register("drafter", ModelEntry(provider="ollama", location="drafter-ravi:1"))
+    registry.promote("drafter", version, "production:ravi-okonjo", settings)
+    pins = pins_for(settings, author="Ravi Okonjo")
+    assert model_ids(pins)["drafter"] == "ollama:drafter-ravi:1" and pins.labels["author"] == "Ravi Okonjo"
+    assert model_ids(pins)["critic"] == "llamacpp:gemma3-270m"  # no author critic: the shared one
+    assert model_ids(pins_for(settings, author="Hana Brightwater"))["drafter"] == "llamacpp:gemma3-270m"
+    assert model_ids(pins_for(settings))["drafter"] == "llamacpp:gemma3-270m"
+
+
 def test_only_the_judge_may_have_no_model(settings) -> None:
     registry = ModelRegistry(settings.model_registry_path)
     with pytest.raises(RegistryError, match="critic cannot use provider 'none'"):

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from postgraph.registry import labels as lbl
-from postgraph.registry.labels import RegistryError, RegistryFile
+from postgraph.registry.labels import RegistryError, RegistryFile, author_label, author_slug, check_label, current
 
 
 def entry() -> dict:
@@ -112,3 +112,21 @@ def test_missing_or_malformed_files_are_clear_errors(tmp_path) -> None:
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(RegistryError, match="Cannot read the model registry"):
         RegistryFile(tmp_path / "bad.json", "model").read()
+
+
+
+def test_author_labels_are_the_label_and_the_authors_slug() -> None:
+    assert author_slug("Marisol Quenby") == "marisol-quenby"
+    assert author_label("production", "Marisol Quenby") == "production:marisol-quenby"
+    assert author_label("candidate", None) == author_label("candidate", "") == "candidate"
+    assert check_label("staging:ilse-varnholt") == "staging:ilse-varnholt"
+    for bad in ("nightly", "nightly:ravi-okonjo", "production:", "production:Ravi"):
+        with pytest.raises(RegistryError, match="Unknown label"):
+            check_label(bad)
+
+
+def test_an_author_label_falls_back_to_its_plain_label_then_production() -> None:
+    entry = {"labels": {"production": "1", "candidate": "2", "production:ravi-okonjo": "3"}}
+    assert current(entry, "drafter", "production:ravi-okonjo") == "3"
+    assert current(entry, "drafter", "candidate:ravi-okonjo") == "2"
+    assert current(entry, "drafter", "staging:hana-brightwater") == "1"

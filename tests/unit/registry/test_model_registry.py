@@ -110,8 +110,8 @@ def test_list_has_one_row_per_version_with_its_labels(registry) -> None:
     rows = registry.list()
     drafter = [r for r in rows if r["role"] == "drafter"]
     assert drafter == [{"role": "drafter", "version": "1", "labels": ["production"], "provider": "llamacpp",
-                        "location": "gemma3-270m", "sha256": GEMMA_SHA256, "training_run": None,
-                        "dataset_version": None, "notes": drafter[0]["notes"]}]
+                        "location": "gemma3-270m", "adapter": None, "sha256": GEMMA_SHA256, "training_run": None,
+                        "dataset_version": None, "prompt": None, "notes": drafter[0]["notes"]}]
 
 
 def test_a_claim_checker_judge_records_its_adapter_hash_and_is_refused_once_the_file_changes(
@@ -134,3 +134,46 @@ def test_a_claim_checker_judge_records_its_adapter_hash_and_is_refused_once_the_
 def test_register_refuses_a_provider_the_role_cannot_use(registry, tmp_path, role, entry, message) -> None:
     with pytest.raises(RegistryError, match=message):
         registry.register(role, entry, Settings(data_dir=tmp_path))
+
+
+# --- fine-tuned adapters and per-author versions --------------------------------------------
+
+
+def test_an_adapter_entry_names_the_base_with_the_adapter_and_hashes_the_adapter(registry, gguf, tmp_path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    entry = ModelEntry(provider="llamacpp", location="gemma3-270m", adapter=str(gguf), prompt="draft@2",
+                       training_run="run-1", dataset_version="abc")
+    version = registry.register("drafter", entry, settings)
+    stored = registry.entry("drafter", version)
+    assert stored.model_id == f"llamacpp:gemma3-270m+lora:{gguf}"
+    assert stored.sha256 == file_sha256(gguf)  # the adapter tells one fine-tune from another
+    assert weights_sha256(stored.model_id, settings) == file_sha256(gguf)
+    assert stored.describe() == f"llamacpp:gemma3-270m+lora:{gguf}"
+
+
+def test_a_changed_adapter_file_is_refused_at_promotion(registry, gguf, tmp_path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    version = registry.register("drafter", ModelEntry(provider="llamacpp", location="gemma3-270m", adapter=str(gguf)),
+                                settings)
+    gguf.write_bytes(b"GGUF" + b"\1" * 64)
+    with pytest.raises(ModelUnavailable, match="sha256"):
+        registry.promote("drafter", version, "production", settings)
+
+
+def test_only_llamacpp_models_take_an_adapter(registry, tmp_path) -> None:
+    with pytest.raises(RegistryError, match="LoRA adapter needs provider llamacpp"):
+        registry.register("drafter", ModelEntry(provider="ollama", location="gemma3:270m", adapter="x.gguf"))
+
+
+def test_an_authors_label_wins_for_that_author_and_others_fall_back_to_the_shared_one(registry, gguf, tmp_path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    version = registry.register("drafter", ModelEntry(provider="llamacpp", location="gemma3-270m", adapter=str(gguf)),
+                                settings)
+    registry.promote("drafter", version, "production:marisol-quenby", settings)
+    assert registry.resolve("drafter", "production", "Marisol Quenby")[0] == version
+    assert registry.resolve("drafter", "production", "Ravi Okonjo")[0] == "1"
+    assert registry.resolve("drafter", "production")[0] == "1"
+    # a label with no author version yet falls back to the plain label, then production
+    assert registry.resolve("drafter", "candidate", "Marisol Quenby")[0] == "1"
+    with pytest.raises(RegistryError, match="Unknown label"):
+        registry.promote("drafter", version, "production:Not A Slug", settings)

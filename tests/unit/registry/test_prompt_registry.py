@@ -65,7 +65,7 @@ def test_promote_and_rollback_move_the_label_and_keep_history(registry, prompt_f
 
 
 def test_promoting_an_unknown_version_is_a_clear_error(registry) -> None:
-    with pytest.raises(RegistryError, match=r"Prompt draft has no version '5'; versions: 1\."):
+    with pytest.raises(RegistryError, match=r"Prompt draft has no version '5'; versions: 1, 2\."):
         registry.load("draft", "5")
     with pytest.raises(RegistryError, match=r"draft has no version '5'"):
         registry.promote("draft", "5", "production")
