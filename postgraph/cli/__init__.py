@@ -20,7 +20,21 @@ from __future__ import annotations
 
 import typer
 
-from postgraph.cli import claims, docs, evaluation, index, models, monitor, prompts, retrieval, runs, serve, services, write
+from postgraph.cli import (
+    claims,
+    docs,
+    evaluation,
+    finetune,
+    index,
+    models,
+    monitor,
+    prompts,
+    retrieval,
+    runs,
+    serve,
+    services,
+    write,
+)
 
 app = typer.Typer(help="Turn your newsletters and notes into fact-checked LinkedIn posts.", no_args_is_help=True)
 app.add_typer(services.app, name="services")
@@ -37,4 +51,5 @@ app.add_typer(prompts.app, name="prompts")
 app.add_typer(models.app, name="models")
 app.add_typer(retrieval.app, name="retrieval")
 app.add_typer(evaluation.app, name="eval")
+app.add_typer(finetune.app, name="finetune")
 app.command()(monitor.monitor)

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Fine-tune the drafter end to end: dataset, LoRA training (tracked in MLflow), export to a
+# llama.cpp adapter, a check that it loads and writes, and registration as a candidate.
+# CPU only. `postgraph finetune run` calls this; see docs/finetuning.md.
+#
+#   scripts/finetune.sh [--quick] [--author NAME] [--config FILE] [--resume] [--registry FILE]
+#
+# The full run writes models/drafter/shared.gguf (or models/drafter/<author>.gguf, continued
+# from the shared adapter) and its record; --quick trains a few steps into build/drafter/quick.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+log() { printf '[finetune] %s\n' "$*" >&2; }
+
+quick="" author="" config="" resume="" registry=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --author) author="$2"; shift ;;
+    --config) config="$2"; shift ;;
+    --resume) resume=1 ;;
+    --registry) registry="$2"; shift ;;
+    *) log "unknown option $1"; exit 2 ;;
+  esac
+  shift
+done
+
+TRAIN_WORK=build source scripts/training_env.sh
+DATA="${POSTGRAPH_FINETUNE_DATA:-build/drafter/dataset}"
+TRACKING="$(.venv/bin/python -c 'from postgraph.settings import Settings; print(Settings().finetune_tracking_uri)')"
+slug="$(printf '%s' "${author:-shared}" | tr 'A-Z' 'a-z' | tr -cs 'a-z0-9' '-' | sed 's/-$//')"
+
+log "building the dataset"
+.venv/bin/python -m training.drafter.dataset build --out "$DATA" >&2
+
+train_args=(--data "$DATA" --gguf "$BASE_GGUF" --tracking-uri "$TRACKING")
+[ -n "$config" ] && train_args+=(--config "$config")
+[ -n "$resume" ] && train_args+=(--resume)
+if [ -n "$author" ]; then
+  train_args+=(--author "$author")
+  # Per-author adapters continue from the shared one (its PEFT weights are kept beside it).
+  [ -d models/drafter/shared-peft ] && train_args+=(--init-adapter models/drafter/shared-peft)
+fi
+if [ -n "$quick" ]; then
+  RUN=build/drafter/quick/$slug
+  ADAPTER=$RUN/adapter.gguf
+  train_args+=(--quick)
+else
+  RUN=build/drafter/runs/$slug
+  ADAPTER=models/drafter/$slug.gguf
+fi
+mkdir -p "$RUN" "$(dirname "$ADAPTER")"
+log "training ($RUN, tracking $TRACKING)"
+.venv-train/bin/python training/drafter/train.py "${train_args[@]}" --out "$RUN"
+
+log "exporting the adapter to $ADAPTER"
+PYTHONPATH="$LLAMA_CPP_SRC/gguf-py" .venv-train/bin/python "$LLAMA_CPP_SRC/convert_lora_to_gguf.py" \
+  --base "$RUN/adapter/base" --outtype f16 --outfile "$ADAPTER" "$RUN/adapter" 2>&1 | tail -1 >&2
+if [ -z "$quick" ] && [ -z "$author" ]; then
+  rm -rf models/drafter/shared-peft
+  cp -r "$RUN/adapter" models/drafter/shared-peft && rm -rf models/drafter/shared-peft/base
+fi
+
+log "checking the adapter in llama.cpp and registering it"
+register_args=(--adapter "$ADAPTER" --training "$RUN/training.json" --data "$DATA")
+[ -n "$author" ] && register_args+=(--author "$author")
+[ -n "$registry" ] && register_args+=(--registry "$registry")
+.venv/bin/python -m training.drafter.register "${register_args[@]}" 2> >(grep -v -e '^llama' -e 'CPU_REPACK' >&2)
