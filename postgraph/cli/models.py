@@ -116,15 +116,62 @@ def _model_move(role: str, label: str, as_json: bool, version: str | None, force
     show_move(move, started, as_json, **extra)
 
 
+AuthorOption = Annotated[str | None, typer.Option(
+    help="Move this author's label (production:<author>): their requests use the version, others the shared one.")]
+
+
 @app.command("promote")
 def models_promote(role: str, version: str, label: PromoteLabel, force: ForceOption = False,
-                   reason: ReasonOption = None, as_json: JsonOption = False) -> None:
+                   reason: ReasonOption = None, author: AuthorOption = None,
+                   run_gate: Annotated[bool, typer.Option(
+                       "--run-gate", help="Run the release gate on the promotion split first (stored), "
+                                          "then promote only if it passed.")] = False,
+                   as_json: JsonOption = False) -> None:
     """Point LABEL of ROLE at model VERSION (local weights must match their registered sha256).
-    Production needs a passing gate result for exactly the versions it would run."""
+    Production needs a passing gate result for exactly the versions it would run: found in
+    MongoDB, or with --run-gate measured now."""
+    from postgraph.registry.labels import author_label
+
+    if run_gate and label == "production":
+        _run_promotion_gate(role, version, as_json)
+    try:
+        label = author_label(label, author)
+    except PostgraphError as error:
+        fail(error)
     _model_move(role, label, as_json, version, force, reason)
 
 
 @app.command("rollback")
-def models_rollback(role: str, label: RollbackLabel = "production", as_json: JsonOption = False) -> None:
+def models_rollback(role: str, label: RollbackLabel = "production", author: AuthorOption = None,
+                    as_json: JsonOption = False) -> None:
     """Move LABEL of ROLE back to the model version it named before the last promote."""
+    from postgraph.registry.labels import author_label
+
+    try:
+        label = author_label(label, author)
+    except PostgraphError as error:
+        fail(error)
     _model_move(role, label, as_json, None)
+
+
+def _run_promotion_gate(role: str, version: str, as_json: bool) -> None:
+    """The gate for ROLE@VERSION against production on the promotion split, stored where the
+    promotion looks for it."""
+    from postgraph.gate.candidates import Candidate, Change
+    from postgraph.gate.evaluate import run_gate
+    from postgraph.quality.gate import GoldenSet
+
+    settings = get_settings()
+    split = settings.gate_promotion_splits[0]
+    try:
+        golden = GoldenSet.load(settings.golden_set_path, settings.gate_thresholds_path)
+        cases = [c for c in golden.cases if split == "all" or c.split == split]
+        gate = run_gate(settings, cases, golden.thresholds, Candidate(changes=(Change("models", role, version),)),
+                        split, golden.sha256)
+        gate.write(settings.data_dir / "gate" / "reports")
+        gate.store(settings)
+    except (PostgraphError, OSError, ValueError) as error:
+        fail(error if isinstance(error, PostgraphError) else PostgraphError(str(error)))
+    if not as_json:
+        verdict = "passed" if gate.decision.passed else "failed: " + "; ".join(gate.decision.problems)
+        console.print(f"gate on the {split} split for {role}@{version}: {verdict}", markup=False)

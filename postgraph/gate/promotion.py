@@ -19,7 +19,7 @@ from typing import Any
 from postgraph.errors import PostgraphError
 from postgraph.gate.candidates import Change, Registries, check_change, registry_versions
 from postgraph.quality.gate import GoldenSet
-from postgraph.registry.labels import DEFAULT_LABEL, LabelMove
+from postgraph.registry.labels import AUTHOR_SEPARATOR, DEFAULT_LABEL, LabelMove
 from postgraph.registry.models import CHAT_ROLES
 from postgraph.settings import Settings
 from postgraph.stores.gate_results import GateResultStore
@@ -83,8 +83,8 @@ def clearance(settings: Settings, results: GateResultStore, change: Change, *, f
 def gated_promotion(settings: Settings, change: Change, label: str, move: Callable[[], LabelMove], *,
                     force: bool = False, reason: str | None = None) -> tuple[LabelMove, Clearance | None]:
     """Run `move` (the registry's promote) when the gate allows it, and record it. Labels other
-    than production are not gated and not recorded."""
-    if label != DEFAULT_LABEL:
+    than production (an author's production label included) are not gated and not recorded."""
+    if label.partition(AUTHOR_SEPARATOR)[0] != DEFAULT_LABEL:
         return move(), None
     with open_store(settings) as store:
         store.ping()  # a forced move reads nothing first, and it must not happen unrecorded

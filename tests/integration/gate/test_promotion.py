@@ -105,3 +105,18 @@ def test_a_store_that_is_down_refuses_the_promotion_and_moves_nothing(settings) 
     with pytest.raises(StoreUnavailable):
         promote(down, force=True, reason="even forced, the move must be recorded")
     assert production_draft(settings) == "1"
+
+
+def test_an_authors_production_label_is_gated_like_production(settings) -> None:
+    from postgraph.registry.models import ModelEntry
+
+    models = Registries.of(settings).models
+    version = models.register("drafter", ModelEntry(provider="ollama", location="drafter-ravi:1"))
+    change = Change("models", "drafter", version)
+    with pytest.raises(GateRequired, match=f"No gate result for models:drafter@{version}"):
+        gated_promotion(settings, change, "production:ravi-okonjo",
+                        lambda: models.promote("drafter", version, "production:ravi-okonjo", settings))
+    assert models.resolve("drafter", "production", "Ravi Okonjo")[0] == "1"
+    moved, allowed = gated_promotion(settings, change, "candidate:ravi-okonjo",
+                                     lambda: models.promote("drafter", version, "candidate:ravi-okonjo", settings))
+    assert allowed is None and moved.current == version  # candidates wait for the gate freely
