@@ -26,7 +26,9 @@ while [ $# -gt 0 ]; do
 done
 
 TRAIN_WORK=build source scripts/training_env.sh
-DATA="${POSTGRAPH_FINETUNE_DATA:-build/drafter/dataset}"
+# Where datasets and runs go (a test points it at a temporary folder).
+WORK="${POSTGRAPH_FINETUNE_WORK:-build/drafter}"
+DATA="$WORK/dataset"
 TRACKING="$(.venv/bin/python -c 'from postgraph.settings import Settings; print(Settings().finetune_tracking_uri)')"
 slug="$(printf '%s' "${author:-shared}" | tr 'A-Z' 'a-z' | tr -cs 'a-z0-9' '-' | sed 's/-$//')"
 
@@ -42,11 +44,11 @@ if [ -n "$author" ]; then
   [ -d models/drafter/shared-peft ] && train_args+=(--init-adapter models/drafter/shared-peft)
 fi
 if [ -n "$quick" ]; then
-  RUN=build/drafter/quick/$slug
+  RUN=$WORK/quick/$slug
   ADAPTER=$RUN/adapter.gguf
   train_args+=(--quick)
 else
-  RUN=build/drafter/runs/$slug
+  RUN=$WORK/runs/$slug
   ADAPTER=models/drafter/$slug.gguf
 fi
 mkdir -p "$RUN" "$(dirname "$ADAPTER")"
