@@ -59,8 +59,21 @@ log "exporting the adapter to $ADAPTER"
 PYTHONPATH="$LLAMA_CPP_SRC/gguf-py" .venv-train/bin/python "$LLAMA_CPP_SRC/convert_lora_to_gguf.py" \
   --base "$RUN/adapter/base" --outtype f16 --outfile "$ADAPTER" "$RUN/adapter" 2>&1 | tail -1 >&2
 if [ -z "$quick" ] && [ -z "$author" ]; then
+  # The shared adapter's PEFT weights, kept (in fp16: half the size) for per-author runs to continue from.
   rm -rf models/drafter/shared-peft
-  cp -r "$RUN/adapter" models/drafter/shared-peft && rm -rf models/drafter/shared-peft/base
+  .venv-train/bin/python - "$RUN/adapter" models/drafter/shared-peft <<'PY'
+import shutil
+import sys
+from pathlib import Path
+
+from safetensors.torch import load_file, save_file
+
+source, target = Path(sys.argv[1]), Path(sys.argv[2])
+target.mkdir(parents=True)
+shutil.copy(source / "adapter_config.json", target)
+weights = load_file(source / "adapter_model.safetensors")
+save_file({name: tensor.half() for name, tensor in weights.items()}, target / "adapter_model.safetensors")
+PY
 fi
 
 log "checking the adapter in llama.cpp and registering it"
