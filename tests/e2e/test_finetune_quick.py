@@ -45,6 +45,7 @@ def run(env, *args):
     return subprocess.run([*POSTGRAPH, *args], env=env, capture_output=True, text=True, timeout=1800)
 
 
+@pytest.mark.timeout(1800)  # about 6 minutes on 2 free cores: training environment, 3 steps, export, gate
 def test_quick_fine_tuning_trains_exports_loads_registers_and_meets_the_gate(env) -> None:
     registry = ModelRegistry(Path(env["POSTGRAPH_MODEL_REGISTRY_PATH"]))
     production = registry.resolve("drafter")[0]
