@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -99,3 +101,51 @@ def test_quick_fine_tuning_trains_exports_loads_registers_and_meets_the_gate(env
     else:
         assert promoted.returncode == 2 and "gate_required" in promoted.stderr
         assert registry.resolve("drafter")[0] == production
+
+
+@pytest.mark.timeout(1200)  # about 3 minutes on 2 free cores
+def test_quick_per_author_fine_tuning_registers_an_adapter_that_only_that_authors_requests_use(env) -> None:
+    done = run(env, "finetune", "run", "--quick", "--author", "Marisol Quenby",
+               "--registry", env["POSTGRAPH_MODEL_REGISTRY_PATH"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    registered = json.loads(done.stdout.strip().splitlines()[-1])
+    adapter = Path(env["POSTGRAPH_FINETUNE_WORK"]) / "quick" / "marisol-quenby" / "adapter.gguf"
+    assert registered["label"] == "candidate:marisol-quenby" and registered["author"] == "Marisol Quenby"
+    assert registered["sha256"] == file_sha256(adapter) and registered["sample"]["post"].strip()
+    runs = {r["run_id"]: r for r in json.loads(run(env, "finetune", "runs", "--json").stdout)}
+    tracked = runs[registered["training_run"]]
+    assert tracked["author"] == "Marisol Quenby" and tracked["train_examples"] == "6"
+    registry = ModelRegistry(Path(env["POSTGRAPH_MODEL_REGISTRY_PATH"]))
+    assert registry.resolve("drafter", "candidate", "Marisol Quenby")[0] == registered["version"]
+    assert registry.resolve("drafter", "candidate", "Ravi Okonjo")[0] != registered["version"]
+
+
+@pytest.mark.timeout(1800)  # about 5 minutes on 2 free cores: two model loads
+def test_a_training_run_killed_after_a_checkpoint_resumes_in_the_same_tracked_run(env, tmp_path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"checkpoint_every": 1}))
+    command = [*POSTGRAPH, "finetune", "run", "--quick", "--author", "Hana Brightwater", "--config", str(config),
+               "--registry", env["POSTGRAPH_MODEL_REGISTRY_PATH"]]
+    state = Path(env["POSTGRAPH_FINETUNE_WORK"]) / "quick" / "hana-brightwater" / "checkpoint" / "state.pt"
+    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    try:
+        deadline = time.monotonic() + 900
+        while not state.is_file() and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(1)
+        assert state.is_file(), "no checkpoint was written"
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # the crash: training, export and registration all stop
+        first.wait()
+    registry = ModelRegistry(Path(env["POSTGRAPH_MODEL_REGISTRY_PATH"]))
+    before = registry.versions("drafter")
+
+    done = run(env, "finetune", "run", "--quick", "--author", "Hana Brightwater", "--config", str(config), "--resume",
+               "--registry", env["POSTGRAPH_MODEL_REGISTRY_PATH"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    registered = json.loads(done.stdout.strip().splitlines()[-1])
+    tracked = {r["run_id"]: r for r in json.loads(run(env, "finetune", "runs", "--json").stdout)}
+    resumed = tracked[registered["training_run"]]
+    assert resumed["status"] == "FINISHED" and resumed["steps"] == "3" and resumed["author"] == "Hana Brightwater"
+    assert resumed["validation_loss_before"] > 0 and resumed["validation_loss_after"] > 0  # logged by the first process
+    assert [v for v in registry.versions("drafter") if v not in before] == [registered["version"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -21,14 +22,25 @@ Write about {words} words in capitals from these notes:
 Post:"""
 
 
-def copy_registries(root: Path) -> dict[str, Path]:
-    """Copies of the three registries (prompt files included); a dict of Settings overrides."""
+def copy_registries(root: Path, *, base_drafter: bool = True) -> dict[str, Path]:
+    """Copies of the three registries (prompt files included); a dict of Settings overrides.
+
+    With `base_drafter`, the copy's production drafter is the packaged base model (version 1),
+    which takes its draft prompt from the prompt label: tests of prompt versions and labels
+    depend on that, not on which drafter production runs (a fine-tuned drafter brings the
+    prompt it was trained on, whatever the label says)."""
     prompts = root / "prompts"
     shutil.copytree(PROJECT_ROOT / "postgraph" / "prompts", prompts,
                     ignore=shutil.ignore_patterns("*.py", "__pycache__", "examples"))
+    models = Path(shutil.copy(PROJECT_ROOT / "postgraph" / "registry" / "models.json", root))
+    if base_drafter:
+        data = json.loads(models.read_text())
+        data["drafter"]["labels"] = {"production": "1"}
+        data["drafter"]["history"] = {"production": ["1"]}
+        models.write_text(json.dumps(data, indent=2))
     return {
         "prompt_registry_path": prompts / "registry.json",
-        "model_registry_path": Path(shutil.copy(PROJECT_ROOT / "postgraph" / "registry" / "models.json", root)),
+        "model_registry_path": models,
         "retrieval_registry_path": Path(shutil.copy(PROJECT_ROOT / "postgraph" / "registry" / "retrieval.json", root)),
     }
 

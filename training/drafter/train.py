@@ -25,6 +25,7 @@ import logging
 import math
 import platform
 import random
+import shutil
 import time
 import warnings
 from pathlib import Path
@@ -94,10 +95,26 @@ def artifact_location(tracking_uri: str) -> str | None:
 
 
 def save_checkpoint(model, optimizer, schedule, step: int, run_id: str, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(folder / "adapter")
+    """The adapter and the training state, written whole into a new folder that then replaces
+    the old one: a crash mid-save leaves the previous checkpoint, never a torn one."""
+    partial, previous = folder.with_name(folder.name + ".partial"), folder.with_name(folder.name + ".previous")
+    shutil.rmtree(partial, ignore_errors=True)
+    model.save_pretrained(partial / "adapter")
     torch.save({"optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(), "step": step,
-                "run_id": run_id, "rng": torch.get_rng_state()}, folder / "state.pt")
+                "run_id": run_id, "rng": torch.get_rng_state()}, partial / "state.pt")
+    shutil.rmtree(previous, ignore_errors=True)
+    if folder.exists():
+        folder.rename(previous)
+    partial.rename(folder)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def last_checkpoint(folder: Path) -> Path | None:
+    """The newest whole checkpoint (the previous one, when a crash fell between two renames)."""
+    for candidate in (folder, folder.with_name(folder.name + ".previous")):
+        if (candidate / "state.pt").is_file():
+            return candidate
+    return None
 
 
 def save_base_config(model, tokenizer, folder: Path) -> None:
@@ -156,8 +173,9 @@ def main() -> None:
     tokenizer = AutoTokenizer.from_pretrained(args.gguf.parent, gguf_file=args.gguf.name)
     model = AutoModelForCausalLM.from_pretrained(args.gguf.parent, gguf_file=args.gguf.name, dtype=torch.float32)
     checkpoint = args.out / "checkpoint"
-    resuming = args.resume and (checkpoint / "state.pt").is_file()
-    start_from = checkpoint / "adapter" if resuming else args.init_adapter
+    saved = last_checkpoint(checkpoint) if args.resume else None
+    resuming = saved is not None
+    start_from = saved / "adapter" if saved else args.init_adapter
     if start_from:
         model = PeftModel.from_pretrained(model, start_from, is_trainable=True)
     else:
@@ -170,7 +188,7 @@ def main() -> None:
         optimizer, lambda s: min(1.0, (s + 1) / config["warmup_steps"]) * max(0.05, 1 - s / steps))
     first_step, run_id = 0, None
     if resuming:
-        state = torch.load(checkpoint / "state.pt", weights_only=False)
+        state = torch.load(saved / "state.pt", weights_only=False)
         optimizer.load_state_dict(state["optimizer"])
         schedule.load_state_dict(state["schedule"])
         torch.set_rng_state(state["rng"])
@@ -220,6 +238,7 @@ def main() -> None:
         adapter = args.out / "adapter"
         model.save_pretrained(adapter)
         save_base_config(model, tokenizer, adapter / "base")
+        shutil.rmtree(checkpoint, ignore_errors=True)  # the run is whole: nothing is left to resume
         record = {"run_id": run.info.run_id, "experiment": EXPERIMENT, "author": args.author, "quick": args.quick,
                   "dataset_version": manifest["dataset_version"], "prompt": manifest["prompt"], "steps": steps,
                   "train_examples": len(train), "validation_examples": len(validation), "config": config,
