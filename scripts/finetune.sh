@@ -3,16 +3,18 @@
 # llama.cpp adapter, a check that it loads and writes, and registration as a candidate.
 # CPU only. `postgraph finetune run` calls this; see docs/finetuning.md.
 #
-#   scripts/finetune.sh [--quick] [--author NAME] [--config FILE] [--resume] [--registry FILE]
+#   scripts/finetune.sh [--quick] [--author NAME] [--config FILE] [--resume] [--registry FILE] [--merge]
 #
 # The full run writes models/drafter/shared.gguf (or models/drafter/<author>.gguf, continued
 # from the shared adapter) and its record; --quick trains a few steps into build/drafter/quick.
+# --merge also writes the production model for Ollama: the adapter merged into the base,
+# converted to GGUF, quantized to Q4_K_M, and its Modelfile ($WORK/merged/<name>/).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 log() { printf '[finetune] %s\n' "$*" >&2; }
 
-quick="" author="" config="" resume="" registry=""
+quick="" author="" config="" resume="" registry="" merge=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -20,6 +22,7 @@ while [ $# -gt 0 ]; do
     --config) config="$2"; shift ;;
     --resume) resume=1 ;;
     --registry) registry="$2"; shift ;;
+    --merge) merge=1 ;;
     *) log "unknown option $1"; exit 2 ;;
   esac
   shift
@@ -81,3 +84,15 @@ register_args=(--adapter "$ADAPTER" --training "$RUN/training.json" --data "$DAT
 [ -n "$author" ] && register_args+=(--author "$author")
 [ -n "$registry" ] && register_args+=(--registry "$registry")
 .venv/bin/python -m training.drafter.register "${register_args[@]}" 2> >(grep -v -e '^llama' -e 'CPU_REPACK' >&2)
+
+if [ -n "$merge" ]; then
+  MERGED=$WORK/merged/$slug
+  log "merging the adapter into the base for Ollama ($MERGED)"
+  rm -rf "$MERGED" && mkdir -p "$MERGED"
+  .venv-train/bin/python training/drafter/merge.py --gguf "$BASE_GGUF" --adapter "$RUN/adapter" --out "$MERGED/hf" >&2
+  PYTHONPATH="$LLAMA_CPP_SRC/gguf-py" .venv-train/bin/python "$LLAMA_CPP_SRC/convert_hf_to_gguf.py" "$MERGED/hf" \
+    --outtype f16 --outfile "$MERGED/drafter-f16.gguf" 2>&1 | tail -1 >&2
+  .venv/bin/python -m training.drafter.modelfile --f16 "$MERGED/drafter-f16.gguf" --out "$MERGED" \
+    --record "${ADAPTER%.gguf}.json" >&2
+  rm -rf "$MERGED/hf" "$MERGED/drafter-f16.gguf"
+fi

@@ -28,6 +28,8 @@ def finetune_run(
     quick: Annotated[bool, typer.Option("--quick", help="A few steps on a few examples (CI's path).")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted run from its checkpoint.")] = False,
     registry: Annotated[Path | None, typer.Option(help="Model registry to register the candidate in.")] = None,
+    merge: Annotated[bool, typer.Option("--merge", help="Also merge into the base for Ollama: GGUF Q4_K_M and a "
+                                                         "Modelfile.")] = False,
 ) -> None:
     """Build the dataset, train (tracked), export the llama.cpp adapter, check that it loads
     and writes, and register it as a candidate drafter. Promote it through the gate after:
@@ -36,7 +38,7 @@ def finetune_run(
     for flag, value in (("--config", config), ("--author", author), ("--registry", registry)):
         if value is not None:
             command += [flag, str(value)]
-    command += [flag for flag, on in (("--quick", quick), ("--resume", resume)) if on]
+    command += [flag for flag, on in (("--quick", quick), ("--resume", resume), ("--merge", merge)) if on]
     raise typer.Exit(subprocess.run(command, check=False).returncode)
 
 
