@@ -65,7 +65,7 @@ if [ -z "$quick" ] && [ -z "$author" ]; then
   # The shared adapter's PEFT weights, kept (in fp16: half the size) for per-author runs to continue from.
   rm -rf models/drafter/shared-peft
   .venv-train/bin/python - "$RUN/adapter" models/drafter/shared-peft <<'PY'
-import shutil
+import json
 import sys
 from pathlib import Path
 
@@ -73,7 +73,9 @@ from safetensors.torch import load_file, save_file
 
 source, target = Path(sys.argv[1]), Path(sys.argv[2])
 target.mkdir(parents=True)
-shutil.copy(source / "adapter_config.json", target)
+config = json.loads((source / "adapter_config.json").read_text())
+config["base_model_name_or_path"] = "gemma3-270m-q4_k_m.gguf"  # the packaged GGUF, not this machine's path
+(target / "adapter_config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
 weights = load_file(source / "adapter_model.safetensors")
 save_file({name: tensor.half() for name, tensor in weights.items()}, target / "adapter_model.safetensors")
 PY

@@ -25,16 +25,17 @@ Post:"""
 def copy_registries(root: Path, *, base_drafter: bool = True) -> dict[str, Path]:
     """Copies of the three registries (prompt files included); a dict of Settings overrides.
 
-    With `base_drafter`, the copy's production drafter is the packaged base model (version 1),
-    which takes its draft prompt from the prompt label: tests of prompt versions and labels
-    depend on that, not on which drafter production runs (a fine-tuned drafter brings the
-    prompt it was trained on, whatever the label says)."""
+    With `base_drafter`, the copy's drafter is the packaged base model alone (version 1, the
+    next registered is 2), which takes its draft prompt from the prompt label: tests of prompt
+    versions, labels and drills depend on that, not on which drafter production runs (a
+    fine-tuned drafter brings the prompt it was trained on, whatever the label says)."""
     prompts = root / "prompts"
     shutil.copytree(PROJECT_ROOT / "postgraph" / "prompts", prompts,
                     ignore=shutil.ignore_patterns("*.py", "__pycache__", "examples"))
     models = Path(shutil.copy(PROJECT_ROOT / "postgraph" / "registry" / "models.json", root))
     if base_drafter:
         data = json.loads(models.read_text())
+        data["drafter"]["versions"] = {"1": data["drafter"]["versions"]["1"]}
         data["drafter"]["labels"] = {"production": "1"}
         data["drafter"]["history"] = {"production": ["1"]}
         models.write_text(json.dumps(data, indent=2))

@@ -54,11 +54,11 @@ def test_a_deployment_that_sets_its_model_provider_keeps_it(settings) -> None:
 
 def test_the_model_label_chooses_the_version(settings, tmp_path) -> None:
     registry = ModelRegistry(settings.model_registry_path)
-    registry.register("drafter", ModelEntry(provider="ollama", location="drafter-ft:2"))
-    registry.promote("drafter", "2", "staging", settings)
+    version = registry.register("drafter", ModelEntry(provider="ollama", location="drafter-ft:2"))
+    registry.promote("drafter", version, "staging", settings)
     assert model_ids(pins_for(settings))["drafter"] == "llamacpp:gemma3-270m"
     pins = pins_for(settings, model_label="staging")
-    assert model_ids(pins)["drafter"] == "ollama:drafter-ft:2" and pins.models["drafter"].source == "drafter@2"
+    assert model_ids(pins)["drafter"] == "ollama:drafter-ft:2" and pins.models["drafter"].source == f"drafter@{version}"
     assert model_ids(pins)["critic"] == "llamacpp:gemma3-270m"  # no staging critic: production
 
 

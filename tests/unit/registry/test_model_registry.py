@@ -33,7 +33,10 @@ def test_the_repository_registry_is_valid_and_covers_every_role() -> None:
     registry.check()
     assert registry.roles() == list(ROLES)
     version, drafter = registry.resolve("drafter")
-    assert (version, drafter.model_id, drafter.sha256) == ("1", "llamacpp:gemma3-270m", GEMMA_SHA256)
+    adapter = PROJECT_ROOT / "models" / "drafter" / "shared.gguf"  # the fine-tuned drafter, over the packaged base
+    assert (version, drafter.model_id, drafter.prompt) == ("2", f"llamacpp:gemma3-270m+lora:{adapter}", "draft@2")
+    assert drafter.sha256 == file_sha256(adapter) and drafter.training_run and drafter.dataset_version
+    assert registry.entry("drafter", "1").sha256 == GEMMA_SHA256
     assert registry.resolve("judge")[1].model_id == ""  # no entailment model by default
     assert registry.resolve("embedding")[1].location == "minilm-l6-v2-int8"
 
