@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from postgraph.domain import BudgetUsage, Citation, ClaimCheck
 from postgraph.graph.writer import open_writer
 from postgraph.ingest.pipeline import open_ingestor
-from postgraph.settings import Settings
+from postgraph.settings import PROJECT_ROOT, Settings
 from postgraph.stores.open import open_store
 
 REQUEST = "a post about why our retrieval evals caught a regression, for ML engineers, 120 words, include one number"
@@ -44,7 +44,10 @@ def test_real_model_writes_a_cited_post_within_budget(corpus_settings: Settings)
         assert values["post"], values.get("notes")
         assert all(c.verdict == "supported" for c in checks), "the returned post passes fact-check"
         assert set(values["timings"]) >= {"plan", "retrieve", "draft", "critique", "fact_check", "finalize"}
-        assert values["versions"]["model.drafter"] == "llamacpp:gemma3-270m"
+        # the production drafter: the fine-tuned adapter over the packaged base, with its prompt
+        adapter = PROJECT_ROOT / "models" / "drafter" / "shared.gguf"
+        assert values["versions"]["model.drafter"] == f"llamacpp:gemma3-270m+lora:{adapter}"
+        assert values["versions"]["prompt.draft"].startswith("draft@2#")
         with open_store(corpus_settings) as store:
             for citation in citations:
                 stored = store.get_chunk(citation.chunk_id)
