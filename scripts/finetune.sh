@@ -33,7 +33,8 @@ TRAIN_WORK=build source scripts/training_env.sh
 WORK="${POSTGRAPH_FINETUNE_WORK:-build/drafter}"
 DATA="$WORK/dataset"
 TRACKING="$(.venv/bin/python -c 'from postgraph.settings import Settings; print(Settings().finetune_tracking_uri)')"
-slug="$(printf '%s' "${author:-shared}" | tr 'A-Z' 'a-z' | tr -cs 'a-z0-9' '-' | sed 's/-$//')"
+slug="$(.venv/bin/python -c 'import sys; from postgraph.registry.labels import author_slug
+print(author_slug(sys.argv[1]) or "shared")' "$author")"
 
 log "building the dataset"
 .venv/bin/python -m training.drafter.dataset build --out "$DATA" >&2

@@ -136,9 +136,8 @@ def registry_versions(settings: Settings, label: str = DEFAULT_LABEL, changes: S
         version = moved.get(("models", role)) or found[0]
         entry = registries.models.entry(role, version)
         models[f"model.{role}"] = f"{role}@{version}#{(entry.sha256 or '-')[:12]}"
-        if entry.prompt:  # a fine-tuned model brings the prompt it was trained on (graph/pins.py)
-            name, prompt_version = entry.prompt.split("@", 1)
-            trained_on[name] = prompt_version
+        if entry.trained_prompt:  # a fine-tuned model brings the prompt it was trained on (graph/pins.py)
+            trained_on[entry.trained_prompt[0]] = entry.trained_prompt[1]
     versions = {}
     for name in PROMPTS:
         version = trained_on.get(name) or moved.get(("prompts", name)) or registries.prompts.version_for(name, label)

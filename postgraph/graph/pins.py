@@ -118,10 +118,9 @@ def read_pins(context: Context, adapters: Adapters) -> tuple[Pins, dict[str, Pro
     fine-tuned on a prompt version (`ModelEntry.prompt`) brings that version with it."""
     models, trained_on = {}, {}
     for role in CHAT_ROLES:
-        models[role], prompt = _model(role, context, adapters)
-        if prompt:
-            name, version = prompt.split("@", 1)
-            trained_on[name] = version
+        models[role], trained = _model(role, context, adapters)
+        if trained:
+            trained_on[trained[0]] = trained[1]
     prompts = {name: (adapters.prompt_registry.load(name, trained_on[name]) if name in trained_on
                       else adapters.prompt_registry.get(name, context.prompt_label)) for name in PROMPTS}
     for prompt in prompts.values():
@@ -155,7 +154,7 @@ def pinned_prompts(pins: Pins, adapters: Adapters) -> dict[str, Prompt]:
     return prompts
 
 
-def _model(role: str, context: Context, adapters: Adapters) -> tuple[ModelPin, str | None]:
+def _model(role: str, context: Context, adapters: Adapters) -> tuple[ModelPin, tuple[str, str] | None]:
     """The role's model pin, and the prompt version its weights were fine-tuned on (if any)."""
     settings = adapters.settings
     explicit = getattr(context, f"{role}_model")
@@ -170,7 +169,7 @@ def _model(role: str, context: Context, adapters: Adapters) -> tuple[ModelPin, s
     if entry.provider == NO_MODEL and role != "judge":
         raise RegistryError(f"{role}@{version} has no model (provider none); only the judge may have none.")
     verify_weights(role, version, entry, settings)
-    return ModelPin(model_id=entry.model_id, source=f"{role}@{version}"), entry.prompt
+    return ModelPin(model_id=entry.model_id, source=f"{role}@{version}"), entry.trained_prompt
 
 
 def _embedding_source(adapters: Adapters) -> str:

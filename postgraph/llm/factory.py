@@ -33,9 +33,10 @@ def load_chat_model(model_id: str | None, settings: Settings, **params: Any) -> 
         path = gguf_path_for(parsed.name, settings)
         adapter = split_adapter(parsed.name)[1]
         bundled = path == bundled_gguf_path(settings)
-        for local in (path, adapter):
-            if local is not None and local != bundled_gguf_path(settings):
-                check_gguf_file(local)
+        if not bundled:
+            check_gguf_file(path)
+        if adapter is not None:
+            check_gguf_file(adapter)
         name = BUNDLED_MODEL if bundled else path.name
         return LlamaCppChatModel(
             model_path=path,

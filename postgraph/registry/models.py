@@ -52,6 +52,11 @@ class ModelEntry(BaseModel):
     notes: str = ""
 
     @property
+    def trained_prompt(self) -> tuple[str, str] | None:
+        """(prompt name, version) the weights were fine-tuned on, or None."""
+        return tuple(self.prompt.split("@", 1)) if self.prompt else None  # type: ignore[return-value]
+
+    @property
     def model_id(self) -> str:
         """The chat model id ("provider:name") the graph loads; empty for provider none."""
         if self.provider == NO_MODEL:

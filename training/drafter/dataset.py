@@ -25,7 +25,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from postgraph.domain import Plan
 from postgraph.factcheck.facts import facts_in
 from postgraph.factcheck.names import is_proper_name, names_in
 from postgraph.post.notes import NOTE_MARKER, prompt_values
@@ -34,6 +33,7 @@ from postgraph.quality.cases import load_cases
 from postgraph.quality.metrics import format_score, length_score, originality_score
 from postgraph.settings import PROJECT_ROOT
 from postgraph.text import body_and_hashtags, words
+from training.drafter.notes import example_plan
 
 BUILDER_VERSION = "1"
 EXAMPLES_DIR = Path(__file__).parent / "examples"
@@ -147,7 +147,7 @@ def gate_test_documents() -> set[str]:
 
 def render(row: dict, prompt) -> dict:
     """One example as the trainer reads it: the exact prompt the draft node sends, and the post."""
-    plan = Plan(angle=row["angle"], audience=row["audience"], queries=[row["request"]], target_words=int(row["words"]))
+    plan = example_plan(row)
     text = prompt.format(examples="\n\n".join(style_examples()), **prompt_values(plan, row["notes"], row["author"]))
     return {"id": row["id"], "author": row["author"], "document": row["document"], "kind": row["kind"],
             "prompt": text, "completion": row["post"].strip()}

@@ -17,7 +17,6 @@ import statistics
 from functools import cache
 from pathlib import Path
 
-from evals.claimset import CORPUS, document_evidence
 from postgraph.quality.cases import GoldenCase, load_cases
 from postgraph.quality.gate import bootstrap_delta
 from postgraph.quality.metrics import style_score
@@ -29,12 +28,15 @@ COLUMNS = ("drafter", "cases", "model-written", "format", "coherence", "original
 PLOTTED = ("format", "coherence", "originality", "grounding", "style", "length", "relevance")
 
 
+@cache
+def document_authors() -> dict[str, str]:
+    """Each sample document's author, as the dataset's examples name it."""
+    return {row["document"]: row["author"] for row in load_examples()}
+
+
 def author_of(case: GoldenCase) -> str:
     """The author of the case's main document ("" for a case without one)."""
-    if not case.main_document or not (CORPUS / case.main_document).is_file():
-        return ""
-    evidence = document_evidence(case.main_document)
-    return next((e.author for e in evidence if e.author), "")
+    return document_authors().get(case.main_document or "", "")
 
 
 @cache
